@@ -1,0 +1,3 @@
+function boom(): never { throw new Error('boom'); }
+export function run() { boom(); }
+run();

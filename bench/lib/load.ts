@@ -1,0 +1,183 @@
+/**
+ * The two kinds of measurement: throughput under concurrent load (autocannon) and
+ * latency of unloaded sequential requests (one keep-alive socket, node:http).
+ */
+import autocannon from 'autocannon';
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export type Mode = 'non-streaming' | 'streaming';
+
+export const CHAT_PATH = '/v1/chat/completions';
+const HEADERS = { 'content-type': 'application/json' };
+
+export function chatBody(mode: Mode): string {
+  return JSON.stringify({
+    model: 'bench-model',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: mode === 'streaming',
+  });
+}
+
+/** Cheap enough to run on every response under load; preflight() checks content thoroughly. */
+function looksComplete(mode: Mode): (body: string) => boolean {
+  return mode === 'streaming'
+    ? (body) => body.trimEnd().endsWith('data: [DONE]')
+    : (body) => body.includes('"choices"');
+}
+
+export interface LoadResult {
+  requestsPerS: number;
+  totalRequests: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyAvgMs: number;
+  /** Connection errors, timeouts, non-2xx answers and incomplete bodies. */
+  failures: number;
+}
+
+export async function runLoad(baseUrl: string, mode: Mode, connections: number, durationS: number): Promise<LoadResult> {
+  const result = await autocannon({
+    url: baseUrl + CHAT_PATH,
+    method: 'POST',
+    headers: HEADERS,
+    body: chatBody(mode),
+    connections,
+    duration: durationS,
+    timeout: 10,
+    verifyBody: looksComplete(mode),
+  });
+  return {
+    requestsPerS: result.requests.average,
+    totalRequests: result.requests.total,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    latencyAvgMs: result.latency.average,
+    failures: result.errors + result.non2xx + result.mismatches,
+  };
+}
+
+interface Timing {
+  /** Until the first body byte: for streaming, the first token. */
+  ttfbMs: number;
+  totalMs: number;
+  status: number;
+  body: string;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function timedRequest(url: string, body: string, agent: Agent): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    let ttfbMs = 0;
+    const req = request(url, { method: 'POST', agent, headers: HEADERS, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (part: string) => {
+        if (text === '') ttfbMs = performance.now() - start;
+        text += part;
+      });
+      res.on('end', () =>
+        resolve({ ttfbMs, totalMs: performance.now() - start, status: res.statusCode ?? 0, body: text }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Parses a response and checks it carries the fake upstream's full answer and usage. */
+function checkAnswer(mode: Mode, timing: Timing, expectedContent: string): string | undefined {
+  if (timing.status !== 200) return `HTTP ${timing.status}: ${timing.body.slice(0, 300)}`;
+  let content = '';
+  let usage: unknown;
+  try {
+    if (mode === 'non-streaming') {
+      const json = JSON.parse(timing.body);
+      content = json.choices?.[0]?.message?.content ?? '';
+      usage = json.usage;
+    } else {
+      const events = timing.body.split('\n').filter((line) => line.startsWith('data:'));
+      if (events.at(-1)?.trim() !== 'data: [DONE]') return 'stream does not end with data: [DONE]';
+      for (const event of events.slice(0, -1)) {
+        const json = JSON.parse(event.slice(5));
+        content += json.choices?.[0]?.delta?.content ?? '';
+        usage ??= json.usage ?? undefined;
+      }
+    }
+  } catch (error) {
+    return `unparseable body (${error instanceof Error ? error.message : error}): ${timing.body.slice(0, 300)}`;
+  }
+  if (content !== expectedContent) return `content ${JSON.stringify(content)} != ${JSON.stringify(expectedContent)}`;
+  if (!usage) return 'no usage in the answer';
+  return undefined;
+}
+
+/** Fails loudly before any load if a target does not answer like an OpenAI upstream. */
+export async function preflight(baseUrl: string, mode: Mode, expectedContent: string): Promise<void> {
+  const agent = new Agent({ keepAlive: false });
+  try {
+    const problem = checkAnswer(mode, await timedRequest(baseUrl + CHAT_PATH, chatBody(mode), agent), expectedContent);
+    if (problem) throw new Error(`${mode} request to ${baseUrl} failed: ${problem}`);
+  } finally {
+    agent.destroy();
+  }
+}
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+}
+
+export interface Target {
+  name: string;
+  baseUrl: string;
+}
+
+export interface SequentialResult {
+  target: string;
+  ttfbMs: Percentiles;
+  totalMs: Percentiles;
+}
+
+function percentiles(values: number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/**
+ * `count` unloaded requests to each target, alternating between them so that drift
+ * (CPU frequency, GC, other tenants) hits all targets equally. One keep-alive socket each.
+ */
+export async function sequentialLatency(
+  targets: Target[],
+  mode: Mode,
+  count: number,
+  warmup: number,
+): Promise<SequentialResult[]> {
+  const body = chatBody(mode);
+  const runs = targets.map((target) => ({
+    target,
+    agent: new Agent({ keepAlive: true, maxSockets: 1 }),
+    ttfb: [] as number[],
+    total: [] as number[],
+  }));
+  try {
+    for (let i = 0; i < warmup + count; i++) {
+      for (const run of runs) {
+        const timing = await timedRequest(run.target.baseUrl + CHAT_PATH, body, run.agent);
+        if (timing.status !== 200) throw new Error(`${run.target.name}: HTTP ${timing.status} in sequential ${mode} requests`);
+        if (i < warmup) continue;
+        run.ttfb.push(timing.ttfbMs);
+        run.total.push(timing.totalMs);
+      }
+    }
+  } finally {
+    for (const run of runs) run.agent.destroy();
+  }
+  return runs.map((run) => ({ target: run.target.name, ttfbMs: percentiles(run.ttfb), totalMs: percentiles(run.total) }));
+}

@@ -1,0 +1,142 @@
+/** The result document (saved as JSON) and its markdown rendering. */
+import type { LoadResult, Mode, SequentialResult } from './load.ts';
+import type { MachineInfo } from './machine.ts';
+
+export type TargetName = 'direct' | 'llm-mux';
+
+export interface LoadRow extends LoadResult {
+  mode: Mode;
+  target: TargetName;
+  /** Only for llm-mux runs: sampled during the run. */
+  llmMuxPeakRssBytes?: number;
+  llmMuxCpuMsPerRequest?: number;
+}
+
+export interface Ratio {
+  mode: Mode;
+  /** llm-mux req/s ÷ direct req/s: 1 means the proxy costs nothing. */
+  throughput: number;
+  /** llm-mux latency ÷ direct latency. */
+  latencyP50: number;
+  latencyP99: number;
+}
+
+export interface SequentialRow extends SequentialResult {
+  mode: Mode;
+}
+
+export interface BenchResults {
+  timestamp: string;
+  settings: {
+    durationS: number;
+    warmupS: number;
+    connections: number;
+    chunks: number;
+    chunkSize: number;
+    sequentialRequests: number;
+  };
+  machine: MachineInfo;
+  llmMux: { command: string; version: string; idleRssBytes: number; peakRssBytes: number };
+  load: LoadRow[];
+  ratios: Ratio[];
+  sequential: SequentialRow[];
+}
+
+export function ratios(load: LoadRow[]): Ratio[] {
+  const modes = [...new Set(load.map((row) => row.mode))];
+  return modes.flatMap((mode) => {
+    const direct = load.find((row) => row.mode === mode && row.target === 'direct');
+    const proxied = load.find((row) => row.mode === mode && row.target === 'llm-mux');
+    if (!direct || !proxied) return [];
+    return [
+      {
+        mode,
+        throughput: proxied.requestsPerS / direct.requestsPerS,
+        latencyP50: proxied.latencyP50Ms / direct.latencyP50Ms,
+        latencyP99: proxied.latencyP99Ms / direct.latencyP99Ms,
+      },
+    ];
+  });
+}
+
+const integer = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const times = (n: number): string => `${n.toFixed(2)}×`;
+const optional = <T>(value: T | undefined, format: (v: T) => string): string =>
+  value === undefined ? '' : format(value);
+
+function table(header: string[], align: string[], rows: string[][]): string {
+  return [header, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+function loadTable(load: LoadRow[]): string {
+  return table(
+    ['Scenario', 'Target', 'req/s', 'p50', 'p99', 'failures', 'llm-mux CPU/req', 'llm-mux peak RSS'],
+    ['---', '---', '--:', '--:', '--:', '--:', '--:', '--:'],
+    load.map((row) => [
+      row.mode,
+      row.target,
+      integer(row.requestsPerS),
+      ms(row.latencyP50Ms),
+      ms(row.latencyP99Ms),
+      integer(row.failures),
+      optional(row.llmMuxCpuMsPerRequest, (v) => `${integer(v * 1000)} µs`),
+      optional(row.llmMuxPeakRssBytes, mib),
+    ]),
+  );
+}
+
+function ratioTable(rows: Ratio[]): string {
+  return table(
+    ['Scenario', 'throughput (higher is better)', 'p50 latency', 'p99 latency'],
+    ['---', '--:', '--:', '--:'],
+    rows.map((row) => [row.mode, times(row.throughput), times(row.latencyP50), times(row.latencyP99)]),
+  );
+}
+
+function sequentialTable(rows: SequentialRow[]): string {
+  const lines: string[][] = [];
+  for (const mode of new Set(rows.map((row) => row.mode))) {
+    const direct = rows.find((row) => row.mode === mode && row.target === 'direct');
+    const proxied = rows.find((row) => row.mode === mode && row.target === 'llm-mux');
+    if (!direct || !proxied) continue;
+    for (const [metric, key] of [['first byte', 'ttfbMs'], ['total', 'totalMs']] as const) {
+      const d = direct[key];
+      const p = proxied[key];
+      lines.push([mode, metric, ms(d.p50), ms(p.p50), `+${ms(p.p50 - d.p50)}`, ms(d.p99), ms(p.p99), `+${ms(p.p99 - d.p99)}`]);
+    }
+  }
+  return table(
+    ['Scenario', 'Until', 'direct p50', 'llm-mux p50', 'added p50', 'direct p99', 'llm-mux p99', 'added p99'],
+    ['---', '---', '--:', '--:', '--:', '--:', '--:', '--:'],
+    lines,
+  );
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const { machine, settings, llmMux } = results;
+  return [
+    `## llm-mux benchmark, ${results.timestamp}`,
+    '',
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}`,
+    `- Runtimes: Node ${machine.node}, Bun ${machine.bun ?? 'n/a'}`,
+    `- llm-mux ${llmMux.version} run as \`${llmMux.command}\`${machine.gitCommit ? ` at commit ${machine.gitCommit}` : ''}`,
+    `- Load: autocannon, ${settings.connections} connections, ${settings.durationS} s per run after a ${settings.warmupS} s warm-up;` +
+      ` the fake upstream streams ${settings.chunks} chunks of ${settings.chunkSize} characters. Everything on 127.0.0.1.`,
+    `- llm-mux RSS: ${mib(llmMux.idleRssBytes)} idle after start-up, ${mib(llmMux.peakRssBytes)} peak under load`,
+    '',
+    '### Throughput under load',
+    '',
+    loadTable(results.load),
+    '',
+    '### llm-mux ÷ direct',
+    '',
+    ratioTable(results.ratios),
+    '',
+    `### Added latency, unloaded (${settings.sequentialRequests} sequential keep-alive requests per target, interleaved)`,
+    '',
+    sequentialTable(results.sequential),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerInit } from './init.ts';
+import { registerModels } from './models.ts';
+import { exitWithError } from './output.ts';
+import { registerServe } from './serve.ts';
+import { VERSION } from './version.ts';
+
+const program = new Command()
+  .name('llm-mux')
+  .description('Local LLM proxy: any client protocol to any provider account.')
+  .version(VERSION, '-v, --version')
+  .showHelpAfterError('(add --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+registerInit(program);
+registerServe(program);
+registerModels(program);
+
+program.parseAsync(process.argv).catch(exitWithError);

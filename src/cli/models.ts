@@ -1,0 +1,28 @@
+import chalk from 'chalk';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../config/load.ts';
+import { resolveConfigPath } from '../config/paths.ts';
+import { Router } from '../gateway/router.ts';
+import { buildProviders } from '../providers/provider.ts';
+
+export function registerModels(program: Command): void {
+  program
+    .command('models')
+    .description('list the models the configured providers offer')
+    .option('--config <path>', 'config file')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { config?: string; json?: boolean }) => {
+      const { config } = await loadConfigFile(resolveConfigPath(options.config));
+      const models = new Router(buildProviders(config)).listModels().map(({ id, provider }) => ({ id, provider: provider.id }));
+      if (options.json) {
+        console.log(JSON.stringify(models, null, 2));
+        return;
+      }
+      if (models.length === 0) {
+        console.log(`No models: no provider is configured. Run ${chalk.bold('llm-mux login <provider>')} or edit config.yaml.`);
+        return;
+      }
+      const width = Math.max(...models.map((model) => model.id.length));
+      for (const model of models) console.log(`${model.id.padEnd(width)}  ${chalk.dim(model.provider)}`);
+    });
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The shape of config.yaml. Every object is strict so that a typo becomes an
+ * "unknown key" error with a suggestion instead of a silently ignored setting.
+ * Keys are kebab-case, as in the documented example file.
+ */
+
+const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+const modelEntry = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** The name the upstream knows the model by. */
+    name: z.string().min(1),
+    /** The name clients use; defaults to `name`. */
+    alias: z.string().min(1).optional(),
+  }),
+]);
+export type ModelEntryConfig = z.infer<typeof modelEntry>;
+
+const apiKeyProvider = z.strictObject({
+  'api-keys': z.array(z.string().min(1)).default([]),
+  'base-url': url.optional(),
+  models: z.array(modelEntry).optional(),
+});
+export type ApiKeyProviderConfig = z.infer<typeof apiKeyProvider>;
+
+const ollamaProvider = z.strictObject({
+  'base-url': url.default('http://127.0.0.1:11434'),
+  models: z.array(modelEntry).optional(),
+});
+export type OllamaProviderConfig = z.infer<typeof ollamaProvider>;
+
+/** A name that can appear as a model prefix (`name/model`) and in URLs. */
+const providerName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lowercase name of letters, digits, ".", "_" or "-"');
+
+const openaiCompatibleProvider = z.strictObject({
+  name: providerName,
+  'base-url': url,
+  'api-keys': z.array(z.string().min(1)).default([]),
+  models: z.array(modelEntry).min(1, 'list at least one model this upstream serves'),
+});
+export type OpenAICompatibleProviderConfig = z.infer<typeof openaiCompatibleProvider>;
+
+const providers = z
+  .strictObject({
+    openai: apiKeyProvider.optional(),
+    anthropic: apiKeyProvider.optional(),
+    gemini: apiKeyProvider.optional(),
+    openrouter: apiKeyProvider.optional(),
+    ollama: ollamaProvider.optional(),
+    'openai-compatible': z.array(openaiCompatibleProvider).default([]),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>(['openai', 'anthropic', 'gemini', 'openrouter', 'ollama']);
+    value['openai-compatible'].forEach((entry, index) => {
+      if (seen.has(entry.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['openai-compatible', index, 'name'],
+          message: `the provider name "${entry.name}" is already used`,
+        });
+      }
+      seen.add(entry.name);
+    });
+  });
+
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8317),
+  auth: z
+    .strictObject({
+      'disable-auth': z.boolean().default(true),
+      'api-keys': z.array(z.string().min(8, 'API keys must be at least 8 characters')).default([]),
+    })
+    .prefault({}),
+  providers: providers.prefault({}),
+  'request-retry': z.number().int().min(0).max(10).default(2),
+  'proxy-url': z.union([z.url({ protocol: /^https?$/, error: 'expected an http(s) proxy URL' }), z.literal('')]).default(''),
+  logging: z
+    .strictObject({
+      level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+      file: z.string().min(1).optional(),
+      'buffer-lines': z.number().int().min(10).max(100_000).default(1000),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,69 @@
+import { ProxyError } from '../core/errors.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { UpstreamFetch } from '../providers/http.ts';
+import type { Route } from './router.ts';
+
+export interface ForwardOptions {
+  fetch: UpstreamFetch;
+  logger: Logger;
+  /** Extra attempts after the first, rotating keys and then providers. */
+  retries: number;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+export interface Forwarded {
+  response: Response;
+  route: Route;
+}
+
+/** Upstream answers worth another attempt with another key or provider. */
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Sends a request to the first route that answers, before any byte goes to the client.
+ * `buildBody` gets the route so each provider receives its own model name.
+ * The last upstream answer is returned as-is, error or not, for the caller to render.
+ */
+export async function forward(
+  routes: readonly Route[],
+  buildBody: (route: Route) => string,
+  options: ForwardOptions,
+): Promise<Forwarded> {
+  const attempts = options.retries + 1;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const route = routes[attempt % routes.length]!;
+    const key = route.provider.keys.next();
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (key) headers.authorization = `Bearer ${key}`;
+    const started = performance.now();
+    try {
+      const response = await options.fetch(route.provider.chatUrl, {
+        method: 'POST',
+        headers,
+        body: buildBody(route),
+        signal: options.signal,
+      });
+      const retryable = RETRYABLE_STATUS.has(response.status) && attempt + 1 < attempts;
+      options.logger.debugLog('upstream answered', {
+        provider: route.provider.id,
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+        retry: retryable,
+      });
+      if (!retryable) return { response, route };
+      await response.body?.cancel().catch(() => undefined);
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      lastError = error;
+      options.logger.warn('upstream unreachable', { provider: route.provider.id, error: (error as Error).message });
+    }
+  }
+  throw new ProxyError('upstream', `Could not reach the upstream: ${describe(lastError)}`, { code: 'upstream_unreachable' });
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
+}

@@ -1,0 +1,86 @@
+import { ProxyError } from '../core/errors.ts';
+import { BUILTIN_PROVIDERS } from '../providers/definitions.ts';
+import type { Provider } from '../providers/provider.ts';
+
+export interface Route {
+  provider: Provider;
+  /** The model name to send upstream. */
+  upstreamModel: string;
+}
+
+/**
+ * Maps a client's model name to the providers that serve it. Exact names win (OpenRouter
+ * ids contain slashes); then `provider://model` and `provider/model` force a provider
+ * and pass the rest through unchanged, even if it is not in that provider's list.
+ */
+export class Router {
+  private readonly byModel = new Map<string, Route[]>();
+  private readonly byProvider = new Map<string, Provider>();
+
+  constructor(readonly providers: readonly Provider[]) {
+    for (const provider of providers) {
+      this.byProvider.set(provider.id, provider);
+      for (const model of provider.models) {
+        const routes = this.byModel.get(model.id) ?? [];
+        routes.push({ provider, upstreamModel: model.upstream });
+        this.byModel.set(model.id, routes);
+      }
+    }
+  }
+
+  /** Every (model, provider) pair, in config order, for model lists. */
+  listModels(): Array<{ id: string; provider: Provider }> {
+    return this.providers.flatMap((provider) => provider.models.map((model) => ({ id: model.id, provider })));
+  }
+
+  /** The routes for `model`, best first. Throws a ProxyError the client can act on. */
+  resolve(model: string): Route[] {
+    const exact = this.byModel.get(model);
+    if (exact) return exact;
+
+    const forced = this.forcedRoute(model);
+    if (forced) return [forced];
+
+    if (this.providers.length === 0) {
+      throw new ProxyError('unavailable', `No provider is configured to serve "${model}". ${loginHint(model)}`, {
+        code: 'no_provider',
+      });
+    }
+    const family = familyProvider(model);
+    if (family && !this.byProvider.has(family.id)) {
+      throw new ProxyError('unavailable', `"${model}" needs the ${family.label} provider, which is not configured. Run \`${family.loginCommand}\`.`, {
+        code: 'no_provider',
+      });
+    }
+    throw new ProxyError('not_found', `The model "${model}" does not exist or no configured provider serves it. GET /v1/models lists the available models.`, {
+      code: 'model_not_found',
+      param: 'model',
+    });
+  }
+
+  private forcedRoute(model: string): Route | undefined {
+    const scheme = /^([a-z0-9][a-z0-9._-]*):\/\/(.+)$/.exec(model);
+    const prefix = scheme ?? /^([a-z0-9][a-z0-9._-]*)\/(.+)$/.exec(model);
+    if (!prefix) return undefined;
+    const provider = this.byProvider.get(prefix[1]!);
+    if (!provider) return undefined;
+    const name = prefix[2]!;
+    // An alias under a forced provider still maps to its upstream name.
+    const upstreamModel = provider.models.find((entry) => entry.id === name)?.upstream ?? name;
+    return { provider, upstreamModel };
+  }
+}
+
+function familyProvider(model: string) {
+  for (const [id, definition] of Object.entries(BUILTIN_PROVIDERS)) {
+    if (definition.families.some((family) => family.test(model))) return { id, ...definition };
+  }
+  return undefined;
+}
+
+function loginHint(model: string): string {
+  const family = familyProvider(model);
+  return family
+    ? `Run \`${family.loginCommand}\` or add a provider to config.yaml.`
+    : 'Run `llm-mux login <provider>` or add a provider to config.yaml.';
+}

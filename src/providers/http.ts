@@ -1,0 +1,20 @@
+/** How llm-mux calls upstreams: the runtime's fetch, through `proxy-url` when set. */
+export type UpstreamFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+declare const Bun: unknown;
+
+export async function createUpstreamFetch(proxyUrl: string): Promise<UpstreamFetch> {
+  if (typeof Bun !== 'undefined') {
+    // Bun's fetch takes the proxy as an option and keeps connections alive by itself.
+    const options = proxyUrl ? { proxy: proxyUrl } : {};
+    return (url, init) => fetch(url, { ...init, ...options });
+  }
+  // Under Node, undici's own fetch and dispatcher: the global fetch cannot take a
+  // dispatcher from another undici copy.
+  const undici = await import('undici');
+  const dispatcher = proxyUrl
+    ? new undici.ProxyAgent({ uri: proxyUrl, keepAliveTimeout: 30_000 })
+    : new undici.Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  return (url, init) =>
+    undici.fetch(url, { ...(init as Parameters<typeof undici.fetch>[1]), dispatcher }) as unknown as Promise<Response>;
+}

@@ -1,0 +1,243 @@
+// End-to-end check of the shipped artifact: the compiled dist/llm-mux, copied alone into an
+// empty directory, must init, serve and proxy a chat request without the repository beside it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const UPSTREAM_KEY = 'sk-test-key-123';
+const REPLY = 'hello from the fake upstream';
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface UpstreamRequest {
+  method: string | undefined;
+  url: string | undefined;
+  headers: IncomingHttpHeaders;
+  body: { model?: string; stream?: boolean } & Record<string, unknown>;
+}
+
+const children = new Set<ChildProcess>();
+let workDir = '';
+let binDir = '';
+let configPath = '';
+let env: NodeJS.ProcessEnv = {};
+let upstream: Server | undefined;
+const upstreamRequests: UpstreamRequest[] = [];
+
+/** Spawns a tracked child so afterAll can kill it whatever happened to the test. */
+function start(command: string, args: string[], cwd: string): ChildProcess {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function collect(child: ChildProcess): { stdout: () => string; stderr: () => string } {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return { stdout: () => stdout, stderr: () => stderr };
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+async function run(command: string, args: string[], cwd: string): Promise<Result> {
+  const child = start(command, args, cwd);
+  const output = collect(child);
+  const { code, signal } = await exited(child);
+  return { code, signal, stdout: output.stdout(), stderr: output.stderr() };
+}
+
+function describeResult(result: Result): string {
+  return `exit ${result.code ?? result.signal}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+type Output = ReturnType<typeof collect>;
+
+function rejectAfter(ms: number, message: string): { promise: Promise<never>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** Resolves with the first match of `pattern` in the child's stdout; rejects if it exits first. */
+async function waitForOutput(child: ChildProcess, output: Output, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const timeout = rejectAfter(timeoutMs, `no ${pattern} on stdout within ${timeoutMs} ms`);
+  let onData = () => {};
+  const matched = new Promise<RegExpMatchArray>((resolve) => {
+    onData = () => {
+      const match = stripAnsi(output.stdout()).match(pattern);
+      if (match) resolve(match);
+    };
+    child.stdout?.on('data', onData);
+    onData();
+  });
+  const died = exited(child).then(({ code, signal }) => {
+    throw new Error(`exited (${code ?? signal}) before printing ${pattern}`);
+  });
+  try {
+    return await Promise.race([matched, died, timeout.promise]);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- stdout\n${output.stdout()}\n--- stderr\n${output.stderr()}`);
+  } finally {
+    timeout.cancel();
+    child.stdout?.off('data', onData);
+  }
+}
+
+/** A minimal OpenAI-compatible upstream that records what the proxy forwarded. */
+function startUpstream(): Promise<number> {
+  const completion = {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: 'fake-model',
+    choices: [{ index: 0, message: { role: 'assistant', content: REPLY }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 },
+  };
+  upstream = createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
+    req.on('end', () => {
+      let body: UpstreamRequest['body'] = {};
+      try {
+        body = JSON.parse(raw) as UpstreamRequest['body'];
+      } catch {
+        // Recorded as empty; the assertions below will say what was wrong.
+      }
+      upstreamRequests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+        return;
+      }
+      if (body.stream === true) {
+        // The proxy may stream upstream even for a non-streaming client; answer in kind.
+        const chunk = (delta: object, finish: string | null) => ({
+          id: completion.id,
+          object: 'chat.completion.chunk',
+          created: completion.created,
+          model: completion.model,
+          choices: [{ index: 0, delta, finish_reason: finish }],
+        });
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: REPLY }, null))}\n\n`);
+        res.write(`data: ${JSON.stringify({ ...chunk({}, 'stop'), usage: completion.usage })}\n\n`);
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion));
+    });
+  });
+  return new Promise((resolve, reject) => {
+    upstream?.once('error', reject);
+    upstream?.listen(0, '127.0.0.1', () => resolve((upstream?.address() as AddressInfo).port));
+  });
+}
+
+describe('compiled binary', () => {
+  beforeAll(async () => {
+    const build = await run('npm', ['run', 'build'], ROOT);
+    if (build.code !== 0) throw new Error(`npm run build failed: ${describeResult(build)}`);
+
+    workDir = await mkdtemp(join(tmpdir(), 'llm-mux-binary-'));
+    binDir = join(workDir, 'bin');
+    configPath = join(workDir, 'cfg', 'config.yaml');
+    await mkdir(binDir);
+    await mkdir(join(workDir, 'home'));
+    await mkdir(join(workDir, 'xdg'));
+    await copyFile(join(ROOT, 'dist', 'llm-mux'), join(binDir, 'llm-mux'));
+    await chmod(join(binDir, 'llm-mux'), 0o755);
+
+    // Point every config lookup into the temp dir so the user's real config is never touched.
+    env = { ...process.env, HOME: join(workDir, 'home'), XDG_CONFIG_HOME: join(workDir, 'xdg'), NO_COLOR: '1' };
+    delete env.LLM_MUX_CONFIG;
+    delete env.FORCE_COLOR;
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    upstream?.closeAllConnections();
+    await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('prints the package.json version', async () => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const result = await run('./llm-mux', ['--version'], binDir);
+    expect(result.code, describeResult(result)).toBe(0);
+    expect(result.stdout).toContain(version);
+  });
+
+  it('init writes the inlined example config and prints a management key', async () => {
+    const result = await run('./llm-mux', ['init', '--config', configPath], binDir);
+    expect(result.code, describeResult(result)).toBe(0);
+    expect(stripAnsi(result.stdout)).toMatch(/mux-mgmt-[A-Za-z0-9_-]{43}/);
+    // Only the build-time copy can have produced this: no llm-mux.example.yaml is beside the binary.
+    const example = await readFile(join(ROOT, 'llm-mux.example.yaml'), 'utf8');
+    expect(await readFile(configPath, 'utf8')).toBe(example);
+  });
+
+  it('serves, proxies a chat request upstream, and exits 0 on SIGTERM', async () => {
+    const upstreamPort = await startUpstream();
+    await writeFile(
+      configPath,
+      [
+        'host: 127.0.0.1',
+        'port: 0',
+        'providers:',
+        '  openai-compatible:',
+        '    - name: fake',
+        `      base-url: http://127.0.0.1:${upstreamPort}/v1`,
+        `      api-keys: ["${UPSTREAM_KEY}"]`,
+        '      models: [fake-model]',
+        '',
+      ].join('\n'),
+    );
+
+    const server = start('./llm-mux', ['serve', '--config', configPath, '--port', '0'], binDir);
+    const serverOutput = collect(server);
+    const [url] = await waitForOutput(server, serverOutput, /http:\/\/127\.0\.0\.1:[1-9]\d*/, 15_000);
+
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 10_000 });
+    const completion = await client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe(REPLY);
+
+    const forwarded = upstreamRequests.filter((r) => r.url === '/v1/chat/completions');
+    expect(forwarded).toHaveLength(1);
+    expect(forwarded[0]?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    expect(forwarded[0]?.body.model).toBe('fake-model');
+
+    server.kill('SIGTERM');
+    const deadline = rejectAfter(5_000, 'still running 5 s after SIGTERM');
+    const exit = await Promise.race([exited(server), deadline.promise]).finally(deadline.cancel);
+    expect(exit, `--- stdout\n${serverOutput.stdout()}\n--- stderr\n${serverOutput.stderr()}`).toEqual({ code: 0, signal: null });
+  });
+});
