@@ -8,6 +8,9 @@ export interface Route {
   upstreamModel: string;
 }
 
+/** Prefixes people use for a provider besides its config name (`claude://claude-sonnet-4-5`). */
+const PROVIDER_ALIASES: Record<string, string> = { claude: 'anthropic', google: 'gemini' };
+
 /**
  * Maps a client's model name to the providers that serve it. Exact names win (OpenRouter
  * ids contain slashes); then `provider://model` and `provider/model` force a provider
@@ -62,7 +65,7 @@ export class Router {
     const scheme = /^([a-z0-9][a-z0-9._-]*):\/\/(.+)$/.exec(model);
     const prefix = scheme ?? /^([a-z0-9][a-z0-9._-]*)\/(.+)$/.exec(model);
     if (!prefix) return undefined;
-    const provider = this.byProvider.get(prefix[1]!);
+    const provider = this.byProvider.get(PROVIDER_ALIASES[prefix[1]!] ?? prefix[1]!);
     if (!provider) return undefined;
     const name = prefix[2]!;
     // An alias under a forced provider still maps to its upstream name.

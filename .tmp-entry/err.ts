@@ -1,3 +1,0 @@
-function boom(): never { throw new Error('boom'); }
-export function run() { boom(); }
-run();
