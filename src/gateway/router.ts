@@ -62,21 +62,28 @@ export class Router {
   }
 
   private forcedRoute(model: string): Route | undefined {
-    const scheme = /^([a-z0-9][a-z0-9._-]*):\/\/(.+)$/.exec(model);
-    const prefix = scheme ?? /^([a-z0-9][a-z0-9._-]*)\/(.+)$/.exec(model);
-    if (!prefix) return undefined;
-    const provider = this.byProvider.get(PROVIDER_ALIASES[prefix[1]!] ?? prefix[1]!);
+    const forced = splitForced(model);
+    if (!forced) return undefined;
+    const provider = this.byProvider.get(forced.providerId);
     if (!provider) return undefined;
-    const name = prefix[2]!;
     // An alias under a forced provider still maps to its upstream name.
-    const upstreamModel = provider.models.find((entry) => entry.id === name)?.upstream ?? name;
+    const upstreamModel = provider.models.find((entry) => entry.id === forced.name)?.upstream ?? forced.name;
     return { provider, upstreamModel };
   }
 }
 
+/** `provider://model` or `provider/model`, with provider aliases resolved. */
+function splitForced(model: string): { providerId: string; name: string } | undefined {
+  const prefix = /^([a-z0-9][a-z0-9._-]*):\/\/(.+)$/.exec(model) ?? /^([a-z0-9][a-z0-9._-]*)\/(.+)$/.exec(model);
+  if (!prefix) return undefined;
+  return { providerId: PROVIDER_ALIASES[prefix[1]!] ?? prefix[1]!, name: prefix[2]! };
+}
+
+/** The built-in provider a model belongs to: named by a forced prefix (`claude://…`) or by its family. */
 function familyProvider(model: string) {
+  const forcedId = splitForced(model)?.providerId;
   for (const [id, definition] of Object.entries(BUILTIN_PROVIDERS)) {
-    if (definition.families.some((family) => family.test(model))) return { id, ...definition };
+    if (id === forcedId || definition.families.some((family) => family.test(model))) return { id, ...definition };
   }
   return undefined;
 }

@@ -39,10 +39,11 @@ export async function startFakeUpstream(responder: Responder): Promise<FakeUpstr
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     requests.push(request);
-    const canned = await current(request);
+    // Listen before the responder runs: a client may leave while it is still pending.
     res.on('close', () => {
       if (!res.writableFinished) markAborted();
     });
+    const canned = await current(request);
     res.writeHead(canned.status ?? 200, canned.headers ?? { 'content-type': 'application/json' });
     const body = Buffer.isBuffer(canned.body) ? canned.body : Buffer.from(canned.body);
     const size = canned.chunkSize ?? body.length;

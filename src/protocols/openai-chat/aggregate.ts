@@ -1,5 +1,6 @@
-import { ProxyError, kindForStatus } from '../../core/errors.ts';
+import { ProxyError } from '../../core/errors.ts';
 import type { SSEMessage } from '../sse.ts';
+import { chatStreamError } from './errors.ts';
 import type { ChatCompletion, ChatCompletionChoice, ChatCompletionChunk, ChatToolCall } from './types.ts';
 
 interface ChoiceState {
@@ -32,8 +33,17 @@ export class ChatCompletionAggregator {
   /** Adds one SSE message. Throws a ProxyError when the upstream reports an error in-stream. */
   addMessage(message: SSEMessage): void {
     if (message.data === '[DONE]') return;
-    const chunk = JSON.parse(message.data) as ChatCompletionChunk;
-    if (chunk.error || message.event === 'error') throw streamError(chunk);
+    let chunk: ChatCompletionChunk;
+    try {
+      chunk = JSON.parse(message.data) as ChatCompletionChunk;
+    } catch {
+      throw new ProxyError('upstream', 'The upstream sent a malformed stream chunk.', { code: 'malformed_chunk' });
+    }
+    if (chunk.error || message.event === 'error') {
+      // OpenRouter puts the billed usage on the error chunk itself: keep it for result().
+      if (chunk.usage) this.usage = chunk.usage;
+      throw chatStreamError(chunk);
+    }
     this.addChunk(chunk);
   }
 
@@ -135,15 +145,4 @@ function toChoice(index: number, state: ChoiceState): ChatCompletionChoice {
     finish_reason: state.finishReason,
     logprobs: hasLogprobs ? { content: state.logprobs, refusal: state.refusalLogprobs } : null,
   };
-}
-
-/** An error reported inside an HTTP 200 stream (OpenRouter error chunk, Groq `event: error`). */
-function streamError(chunk: ChatCompletionChunk): ProxyError {
-  const error = chunk.error ?? {};
-  const declared = typeof error.code === 'number' ? error.code : Number(error.status_code);
-  const status = Number.isInteger(declared) && declared >= 400 && declared < 600 ? declared : 502;
-  return new ProxyError(kindForStatus(status), error.message ?? 'The upstream reported an error mid-stream.', {
-    status,
-    code: typeof error.code === 'string' ? error.code : undefined,
-  });
 }

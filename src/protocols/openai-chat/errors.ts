@@ -1,4 +1,5 @@
-import type { ErrorKind, ProxyError } from '../../core/errors.ts';
+import { ProxyError, kindForStatus, type ErrorKind } from '../../core/errors.ts';
+import type { ChatCompletionChunk } from './types.ts';
 
 const OPENAI_ERROR_TYPE: Record<ErrorKind, string> = {
   invalid_request: 'invalid_request_error',
@@ -25,4 +26,34 @@ export function openAIErrorBody(error: ProxyError) {
 
 export function openAIErrorResponse(error: ProxyError): Response {
   return Response.json(openAIErrorBody(error), { status: error.status, headers: error.options.headers });
+}
+
+/** An error reported inside an HTTP 200 stream (OpenRouter error chunk, Groq `event: error`). */
+export function chatStreamError(chunk: ChatCompletionChunk): ProxyError {
+  const error = chunk.error ?? {};
+  const declared = typeof error.code === 'number' ? error.code : Number(error.status_code);
+  const status = Number.isInteger(declared) && declared >= 400 && declared < 600 ? declared : 502;
+  return new ProxyError(kindForStatus(status), error.message ?? 'The upstream reported an error mid-stream.', {
+    status,
+    code: typeof error.code === 'string' ? error.code : undefined,
+  });
+}
+
+/** An OpenAI-compatible HTTP error body → ProxyError with the upstream's status and message. */
+export function decodeChatError(status: number, body: string, headers?: Record<string, string>): ProxyError {
+  let message = body.trim().slice(0, 500) || `HTTP ${status}`;
+  let code: string | undefined;
+  let param: string | undefined;
+  try {
+    const error = (JSON.parse(body) as { error?: { message?: unknown; code?: unknown; param?: unknown } | string }).error;
+    if (typeof error === 'string') message = error;
+    else if (error && typeof error.message === 'string') {
+      message = error.message;
+      if (typeof error.code === 'string') code = error.code;
+      if (typeof error.param === 'string') param = error.param;
+    }
+  } catch {
+    // Not JSON: keep the text itself as the message.
+  }
+  return new ProxyError(kindForStatus(status), message, { status, code, param, headers });
 }

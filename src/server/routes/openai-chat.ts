@@ -62,6 +62,9 @@ export function openAIChatRoutes(runtime: Runtime): Hono {
       logger: runtime.logger,
       retries: state.config['request-retry'],
       signal: c.req.raw.signal,
+    }).catch((error: unknown) => {
+      if (error instanceof ProxyError) record(routes[0]!, error.status);
+      throw error;
     });
 
     if (!response.ok) {
@@ -87,7 +90,8 @@ export function openAIChatRoutes(runtime: Runtime): Hono {
     }
     const json = await response.text();
     record(route, response.status, usageOfJsonBody(json));
-    return new Response(json, { status: response.status, headers: { 'content-type': 'application/json' } });
+    const contentType = response.headers.get('content-type') ?? 'application/json';
+    return new Response(json, { status: response.status, headers: { 'content-type': contentType } });
   });
   return app;
 }
