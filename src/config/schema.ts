@@ -40,6 +40,8 @@ const providerName = z
 const openaiCompatibleProvider = z.strictObject({
   name: providerName,
   'base-url': url,
+  /** The API the upstream speaks; most third-party servers speak OpenAI Chat. */
+  protocol: z.enum(['openai-chat', 'openai-responses', 'anthropic', 'gemini', 'ollama']).default('openai-chat'),
   'api-keys': z.array(z.string().min(1)).default([]),
   models: z.array(modelEntry).min(1, 'list at least one model this upstream serves'),
 });
@@ -79,6 +81,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   providers: providers.prefault({}),
   'request-retry': z.number().int().min(0).max(10).default(2),
+  images: z
+    .strictObject({
+      /** Fetch image URLs on private or loopback addresses (off: a request could probe the LAN). */
+      'allow-private-urls': z.boolean().default(false),
+      'max-bytes': z.number().int().min(1024).default(20 * 1024 * 1024),
+    })
+    .prefault({}),
   'proxy-url': z.union([z.url({ protocol: /^https?$/, error: 'expected an http(s) proxy URL' }), z.literal('')]).default(''),
   logging: z
     .strictObject({

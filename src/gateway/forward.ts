@@ -20,29 +20,35 @@ export interface Forwarded {
 /** Upstream answers worth another attempt with another key or provider. */
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
+/** The HTTP request for one attempt on one route, built with that attempt's API key. */
+export interface PreparedRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /**
  * Sends a request to the first route that answers, before any byte goes to the client.
- * `buildBody` gets the route so each provider receives its own model name.
- * The last upstream answer is returned as-is, error or not, for the caller to render.
+ * `prepare` gets the route and the key to use, so each provider receives its own model
+ * name, URL and auth. The last upstream answer is returned as-is, error or not, for the
+ * caller to render.
  */
 export async function forward(
   routes: readonly Route[],
-  buildBody: (route: Route) => string,
+  prepare: (route: Route, key: string | undefined) => PreparedRequest,
   options: ForwardOptions,
 ): Promise<Forwarded> {
   const attempts = options.retries + 1;
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const route = routes[attempt % routes.length]!;
-    const key = route.provider.keys.next();
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    if (key) headers.authorization = `Bearer ${key}`;
+    const request = prepare(route, route.provider.keys.next());
     const started = performance.now();
     try {
-      const response = await options.fetch(route.provider.chatUrl, {
+      const response = await options.fetch(request.url, {
         method: 'POST',
-        headers,
-        body: buildBody(route),
+        headers: request.headers,
+        body: request.body,
         signal: options.signal,
       });
       const retryable = RETRYABLE_STATUS.has(response.status) && attempt + 1 < attempts;

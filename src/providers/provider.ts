@@ -14,8 +14,10 @@ export interface Provider {
   /** Name used in logs, `/v1/models` owned_by and as a model prefix (`id/model`). */
   readonly id: string;
   readonly label: string;
+  /** The protocol its API speaks. */
   readonly protocol: Protocol;
-  readonly chatUrl: string;
+  /** Base URL without a trailing slash; src/providers/endpoints.ts adds each protocol's path. */
+  readonly baseUrl: string;
   readonly models: readonly ProviderModel[];
   readonly keys: KeyRing;
 }
@@ -57,7 +59,7 @@ export function buildProviders(config: Config): Provider[] {
       id,
       label: definition.label,
       protocol: definition.protocol,
-      chatUrl: baseUrl + definition.chatPath,
+      baseUrl,
       models: toModels(entry.models ?? definition.models),
       keys: new KeyRing(keys),
     });
@@ -66,8 +68,8 @@ export function buildProviders(config: Config): Provider[] {
     providers.push({
       id: entry.name,
       label: entry.name,
-      protocol: 'openai-chat',
-      chatUrl: `${trimSlash(entry['base-url'])}/chat/completions`,
+      protocol: entry.protocol,
+      baseUrl: trimSlash(entry['base-url']),
       models: toModels(entry.models),
       keys: new KeyRing(entry['api-keys']),
     });

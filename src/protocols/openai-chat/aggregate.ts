@@ -1,5 +1,5 @@
 import { ProxyError } from '../../core/errors.ts';
-import type { SSEMessage } from '../sse.ts';
+import type { UpstreamMessage } from '../codec.ts';
 import { chatStreamError } from './errors.ts';
 import type { ChatCompletion, ChatCompletionChoice, ChatCompletionChunk, ChatToolCall } from './types.ts';
 
@@ -31,7 +31,7 @@ export class ChatCompletionAggregator {
   private readonly choices = new Map<number, ChoiceState>();
 
   /** Adds one SSE message. Throws a ProxyError when the upstream reports an error in-stream. */
-  addMessage(message: SSEMessage): void {
+  addMessage(message: UpstreamMessage): void {
     if (message.data === '[DONE]') return;
     let chunk: ChatCompletionChunk;
     try {

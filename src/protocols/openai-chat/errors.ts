@@ -41,8 +41,9 @@ export function chatStreamError(chunk: ChatCompletionChunk): ProxyError {
 
 /** An OpenAI-compatible HTTP error body → ProxyError with the upstream's status and message. */
 export function decodeChatError(status: number, body: string, headers?: Record<string, string>): ProxyError {
-  let message = body.trim().slice(0, 500) || `HTTP ${status}`;
-  let code: string | undefined;
+  const text = body.trim().slice(0, 500);
+  let message = `The upstream answered HTTP ${status}${text ? `: ${text}` : ''}`;
+  let code: string | undefined = 'upstream_error';
   let param: string | undefined;
   try {
     const error = (JSON.parse(body) as { error?: { message?: unknown; code?: unknown; param?: unknown } | string }).error;

@@ -9,3 +9,13 @@ export function tokenUsageFromChat(usage: ChatUsage): TokenUsage {
     reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
   };
 }
+
+export function tokenUsageToChat(usage: TokenUsage): ChatUsage {
+  return {
+    prompt_tokens: usage.input,
+    completion_tokens: usage.output,
+    total_tokens: usage.input + usage.output,
+    prompt_tokens_details: { cached_tokens: usage.cached },
+    completion_tokens_details: { reasoning_tokens: usage.reasoning },
+  };
+}

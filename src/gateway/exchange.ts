@@ -1,0 +1,295 @@
+import { ResponseAggregator } from '../core/aggregate.ts';
+import { ProxyError } from '../core/errors.ts';
+import { parseReasoningSuffix } from '../core/reasoning.ts';
+import type { CanonicalRequest } from '../core/request.ts';
+import type { StreamEvent } from '../core/response.ts';
+import { responseToEvents } from '../core/response-events.ts';
+import type { TokenUsage } from '../core/usage.ts';
+import type { ClientContext, InboundCodec, OutboundCodec } from '../protocols/codec.ts';
+import { outboundCodec } from '../protocols/registry.ts';
+import { readUpstreamMessages } from '../protocols/framing.ts';
+import { upstreamTarget } from '../providers/endpoints.ts';
+import type { Runtime } from '../server/runtime.ts';
+import { forward } from './forward.ts';
+import { inlineImages } from './images.ts';
+import { decodeUpstreamStream, observeStream, outcomeOf, type StreamOutcome } from './observe.ts';
+import type { Route } from './router.ts';
+
+/** One client request, as a protocol route hands it to the gateway. */
+export interface ClientRequest {
+  inbound: InboundCodec;
+  /** The parsed client body. */
+  body: unknown;
+  /** The client's bytes, sent untouched to an upstream of the same protocol. */
+  rawBody: string;
+  /** The model the client asked for. */
+  model: string;
+  stream: boolean;
+  context: ClientContext;
+  signal: AbortSignal;
+  /**
+   * The body for a same-protocol upstream that knows the model under another name.
+   * Defaults to replacing `model` in the JSON; Gemini keeps the model in the URL.
+   */
+  renameModel?: (upstreamModel: string) => string;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Routes one request and answers it in the client's protocol: bytes pass through when
+ * the upstream speaks the same protocol; otherwise the request is decoded to the
+ * canonical model, encoded for the upstream, and the answer translated back, streamed
+ * event by event. Errors reach the client in its own format.
+ */
+export async function runExchange(runtime: Runtime, request: ClientRequest): Promise<Response> {
+  try {
+    return await exchange(runtime, request);
+  } catch (error) {
+    if (error instanceof ProxyError) return request.inbound.errorResponse(error);
+    throw error;
+  }
+}
+
+async function exchange(runtime: Runtime, request: ClientRequest): Promise<Response> {
+  const started = performance.now();
+  const state = runtime.state;
+  const { routes, reasoning } = resolveRoutes(runtime, request.model);
+  const passthrough = (route: Route) => route.provider.protocol === request.inbound.protocol && !reasoning;
+
+  // Decoded once, and only when some route needs translating.
+  let canonical: CanonicalRequest | undefined;
+  if (!routes.every(passthrough)) {
+    canonical = request.inbound.decodeRequest(request.body, request.context);
+    if (reasoning) canonical.reasoning = reasoning;
+    if (routes.some((route) => !passthrough(route) && outboundCodec(route.provider.protocol).inlineImagesOnly)) {
+      canonical = await inlineImages(canonical, {
+        allowPrivate: state.config.images['allow-private-urls'],
+        maxBytes: state.config.images['max-bytes'],
+        fetch: state.fetch,
+        signal: request.signal,
+      });
+    }
+  }
+
+  const record = (route: Route, status: number, usage?: TokenUsage) => {
+    runtime.usage.record({ provider: route.provider.id, model: request.model, ok: status < 400, usage });
+    runtime.logger.info('request', {
+      protocol: request.inbound.protocol,
+      upstream: route.provider.protocol,
+      model: request.model,
+      provider: route.provider.id,
+      stream: request.stream,
+      status,
+      ms: Math.round(performance.now() - started),
+      tokens: usage ? usage.input + usage.output : undefined,
+    });
+  };
+
+  const { response, route } = await forward(
+    routes,
+    (route, key) => {
+      const target = upstreamTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, request.stream, key);
+      const body = passthrough(route)
+        ? route.upstreamModel === request.model
+          ? request.rawBody
+          : (request.renameModel ?? ((model) => JSON.stringify({ ...(request.body as object), model })))(route.upstreamModel)
+        : JSON.stringify(outboundCodec(route.provider.protocol).encodeRequest({ ...canonical!, model: route.upstreamModel }));
+      return { ...target, body };
+    },
+    { fetch: state.fetch, logger: runtime.logger, retries: state.config['request-retry'], signal: request.signal },
+  ).catch((error: unknown) => {
+    if (error instanceof ProxyError) record(routes[0]!, error.status);
+    throw error;
+  });
+
+  const outbound = outboundCodec(route.provider.protocol);
+  const same = passthrough(route);
+  if (!response.ok) {
+    record(route, response.status);
+    return upstreamErrorResponse(response, outbound, request.inbound, same);
+  }
+  const contentType = response.headers.get('content-type') ?? '';
+  const streamed = /event-stream|ndjson/.test(contentType) && response.body !== null;
+
+  if (same && streamed && request.stream) {
+    const errorEncoder = request.inbound.createStreamEncoder(request.context);
+    const body = observeStream(response.body!, outbound, (error) => errorEncoder.encode({ type: 'error', error }), (outcome) =>
+      record(route, outcome.failed ? 502 : 200, outcome.usage),
+    );
+    return new Response(body, { status: 200, headers: streamHeaders(contentType) });
+  }
+  if (same && !streamed) {
+    const text = await response.text();
+    record(route, response.status, usageOfBody(text, outbound));
+    return new Response(text, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
+  }
+  if (same && outbound.foldStream) {
+    const folded = await outbound.foldStream(readUpstreamMessages(response.body!, outbound.streamFraming));
+    if ('error' in folded) {
+      record(route, folded.error.status, folded.usage);
+      return request.inbound.errorResponse(folded.error);
+    }
+    record(route, 200, folded.usage);
+    return Response.json(folded.body);
+  }
+
+  // Translated (or a same-protocol stream folded through the canonical model).
+  const events = streamed ? decodeUpstreamStream(response.body!, outbound) : jsonAsEvents(response, outbound);
+  if (request.stream) {
+    const body = encodeStream(events, request.inbound, request.context, (outcome) => record(route, outcome.failed ? 502 : 200, outcome.usage));
+    return new Response(body, { status: 200, headers: streamHeaders(request.inbound.createStreamEncoder(request.context).contentType) });
+  }
+  const aggregator = new ResponseAggregator();
+  const outcome: StreamOutcome = { failed: false, cancelled: false };
+  for await (const batch of events) {
+    for (const event of batch) {
+      aggregator.add(event);
+      outcomeOf(outcome, event);
+    }
+  }
+  try {
+    const result = aggregator.result();
+    record(route, 200, outcome.usage);
+    return Response.json(request.inbound.encodeResponse(result, request.context));
+  } catch (error) {
+    if (error instanceof ProxyError) {
+      record(route, error.status, outcome.usage);
+      return request.inbound.errorResponse(error);
+    }
+    throw error;
+  }
+}
+
+/** Exact model names first; then a reasoning suffix (`-thinking-4096`, `-high`) on a known model. */
+function resolveRoutes(runtime: Runtime, model: string) {
+  const router = runtime.state.router;
+  try {
+    return { routes: router.resolve(model), reasoning: undefined };
+  } catch (error) {
+    const suffixed = parseReasoningSuffix(model);
+    if (!suffixed) throw error;
+    try {
+      return { routes: router.resolve(suffixed.model), reasoning: suffixed.reasoning };
+    } catch {
+      throw error;
+    }
+  }
+}
+
+async function* jsonAsEvents(response: Response, outbound: OutboundCodec): AsyncGenerator<StreamEvent[]> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    yield [{ type: 'error', error: new ProxyError('upstream', 'The upstream answered with a body that is not JSON.', { code: 'malformed_response' }) }];
+    return;
+  }
+  yield responseToEvents(outbound.decodeResponse(body));
+}
+
+/** Canonical event batches → the client's stream, encoded as they arrive. */
+function encodeStream(
+  events: AsyncGenerator<StreamEvent[]>,
+  inbound: InboundCodec,
+  context: ClientContext,
+  onEnd: (outcome: StreamOutcome) => void,
+): ReadableStream<Uint8Array> {
+  const streamEncoder = inbound.createStreamEncoder(context);
+  const outcome: StreamOutcome = { failed: false, cancelled: false };
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd(outcome);
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // Read until there is something to send, so every pull makes progress.
+        for (;;) {
+          let next: IteratorResult<StreamEvent[]>;
+          try {
+            next = await events.next();
+          } catch (error) {
+            const failure = error instanceof ProxyError ? error : new ProxyError('upstream', (error as Error).message);
+            next = { done: false, value: [{ type: 'error', error: failure }] };
+          }
+          let text = '';
+          if (!next.done) {
+            for (const event of next.value) {
+              outcomeOf(outcome, event);
+              text += streamEncoder.encode(event);
+            }
+          }
+          if (next.done || outcome.failed) {
+            text += streamEncoder.end();
+            if (text) controller.enqueue(encoder.encode(text));
+            end();
+            controller.close();
+            if (!next.done) await events.return(undefined);
+            return;
+          }
+          if (text) {
+            controller.enqueue(encoder.encode(text));
+            return;
+          }
+        }
+      },
+      async cancel() {
+        outcome.cancelled = true;
+        end();
+        await events.return(undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function streamHeaders(contentType: string): Record<string, string> {
+  return {
+    'content-type': contentType || 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    // Tell reverse proxies in front of us not to buffer the stream.
+    'x-accel-buffering': 'no',
+  };
+}
+
+function usageOfBody(text: string, outbound: OutboundCodec): TokenUsage | undefined {
+  try {
+    return outbound.decodeResponse(JSON.parse(text)).usage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Upstream error bodies are small; a larger one is cut rather than held in memory. */
+const MAX_ERROR_BODY_CHARS = 64 * 1024;
+
+/**
+ * An upstream HTTP error reaches the client with the upstream's status: as sent when the
+ * client speaks the upstream's protocol and the body is in that protocol's error shape,
+ * otherwise rendered in the client's own error format.
+ */
+async function upstreamErrorResponse(response: Response, outbound: OutboundCodec, inbound: InboundCodec, same: boolean): Promise<Response> {
+  const text = (await response.text()).slice(0, MAX_ERROR_BODY_CHARS);
+  const headers: Record<string, string> = {};
+  const retryAfter = response.headers.get('retry-after');
+  if (retryAfter) headers['retry-after'] = retryAfter;
+  if (same && isJsonErrorBody(text)) {
+    return new Response(text, { status: response.status, headers: { ...headers, 'content-type': 'application/json' } });
+  }
+  const error = outbound.decodeError(response.status, text);
+  const merged = new ProxyError(error.kind, error.message, { ...error.options, headers: { ...headers, ...error.options.headers } });
+  return inbound.errorResponse(merged);
+}
+
+function isJsonErrorBody(text: string): boolean {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    return parsed.error !== undefined && parsed.error !== null;
+  } catch {
+    return false;
+  }
+}

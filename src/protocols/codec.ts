@@ -1,0 +1,77 @@
+import type { ProxyError } from '../core/errors.ts';
+import type { Protocol } from '../core/protocol.ts';
+import type { CanonicalRequest } from '../core/request.ts';
+import type { CanonicalResponse, StreamEvent } from '../core/response.ts';
+import type { TokenUsage } from '../core/usage.ts';
+
+/**
+ * Each protocol has one codec per direction, to and from the canonical model in
+ * src/core: N + M codecs instead of N × M translators. When client and upstream speak
+ * the same protocol the gateway skips both and passes bytes through.
+ */
+
+/** What the client side knows about the exchange. */
+export interface ClientContext {
+  /** The model name as the client sent it (echoed back in responses). */
+  model: string;
+  /** OpenAI Chat clients get a usage chunk only when they ask (`stream_options.include_usage`). */
+  streamUsage?: boolean;
+}
+
+/** The client-facing side of a protocol. */
+export interface InboundCodec {
+  readonly protocol: Protocol;
+  /** Client body → canonical request. Throws ProxyError('invalid_request') with a clear message. */
+  decodeRequest(body: unknown, context: ClientContext): CanonicalRequest;
+  /** Canonical answer → the JSON body this protocol returns. */
+  encodeResponse(response: CanonicalResponse, context: ClientContext): unknown;
+  createStreamEncoder(context: ClientContext): StreamEncoder;
+  /** An error as this protocol's clients expect it (HTTP status + body). */
+  errorResponse(error: ProxyError): Response;
+}
+
+/** Turns canonical events into the client's stream format, one event at a time. */
+export interface StreamEncoder {
+  readonly contentType: string;
+  /** The text to send for one event ('' when it produces nothing yet). */
+  encode(event: StreamEvent): string;
+  /** Called once after the last event: closing text (e.g. `data: [DONE]`), possibly ''. */
+  end(): string;
+}
+
+/** One message of an upstream stream: an SSE event, or one NDJSON line. */
+export interface UpstreamMessage {
+  event?: string;
+  data: string;
+}
+
+/** The upstream-facing side of a protocol. */
+export interface OutboundCodec {
+  readonly protocol: Protocol;
+  /** How this protocol frames a streamed body. */
+  readonly streamFraming: 'sse' | 'ndjson';
+  /** True when the API takes only inline (base64) images: the gateway fetches URL images first. */
+  readonly inlineImagesOnly: boolean;
+  /** Canonical request → the JSON body this protocol's API takes. */
+  encodeRequest(request: CanonicalRequest): Record<string, unknown>;
+  /** This protocol's non-streaming JSON answer → canonical. */
+  decodeResponse(body: unknown): CanonicalResponse;
+  createStreamDecoder(): StreamDecoder;
+  /** An upstream HTTP error (status + body text) → ProxyError carrying the upstream's message. */
+  decodeError(status: number, body: string): ProxyError;
+  /**
+   * Optional, for same-protocol passthrough: fold a stream into this protocol's own JSON
+   * answer keeping vendor fields the canonical model drops (logprobs, fingerprints).
+   */
+  foldStream?(messages: AsyncIterable<UpstreamMessage>): Promise<FoldedStream>;
+}
+
+/** A stream folded into one answer, or the error it ended in; usage either way when reported. */
+export type FoldedStream = { body: unknown; usage?: TokenUsage } | { error: ProxyError; usage?: TokenUsage };
+
+/** Turns an upstream stream into canonical events, one message at a time. */
+export interface StreamDecoder {
+  push(message: UpstreamMessage): StreamEvent[];
+  /** The upstream body ended: whatever is still owed (closing blocks, a missing finish). */
+  end(): StreamEvent[];
+}

@@ -1,0 +1,83 @@
+import { createParser } from 'eventsource-parser';
+import type { UpstreamMessage } from './codec.ts';
+
+/** Largest partial event or line we buffer; a stream sending more without an end is broken. */
+const MAX_BUFFERED_CHARS = 16 * 1024 * 1024;
+
+export type Framing = 'sse' | 'ndjson';
+
+/** A push parser: feed text as it arrives, get whole messages. */
+export interface FramingParser {
+  feed(text: string): void;
+  /** The body ended: a last message without its terminator still counts. */
+  end(): void;
+}
+
+/**
+ * SSE (comments, `\r\n` line ends and events split across chunks are handled by
+ * eventsource-parser) or NDJSON (one JSON value per line, blank lines skipped).
+ */
+export function createFramingParser(framing: Framing, onMessage: (message: UpstreamMessage) => void): FramingParser {
+  if (framing === 'sse') {
+    let overflow: Error | undefined;
+    const parser = createParser({
+      onEvent: (event) => onMessage(event.event ? { event: event.event, data: event.data } : { data: event.data }),
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') overflow = error;
+      },
+      maxBufferSize: MAX_BUFFERED_CHARS,
+    });
+    return {
+      feed(text) {
+        parser.feed(text);
+        if (overflow) throw overflow;
+      },
+      end: () => parser.feed('\n\n'),
+    };
+  }
+  let buffered = '';
+  const emit = (line: string) => {
+    const trimmed = line.trim();
+    if (trimmed) onMessage({ data: trimmed });
+  };
+  return {
+    feed(text) {
+      buffered += text;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        emit(buffered.slice(0, newline));
+        buffered = buffered.slice(newline + 1);
+      }
+      if (buffered.length > MAX_BUFFERED_CHARS) throw new Error('NDJSON line exceeds the size limit');
+    },
+    end() {
+      emit(buffered);
+      buffered = '';
+    },
+  };
+}
+
+/** The messages of a streamed body as bytes arrive. Stopping early cancels the body. */
+export async function* readUpstreamMessages(body: ReadableStream<Uint8Array>, framing: Framing): AsyncGenerator<UpstreamMessage> {
+  const pending: UpstreamMessage[] = [];
+  const parser = createFramingParser(framing, (message) => pending.push(message));
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+      while (pending.length > 0) yield pending.shift()!;
+    }
+    parser.feed(decoder.decode());
+    parser.end();
+    while (pending.length > 0) yield pending.shift()!;
+    finished = true;
+  } finally {
+    // A consumer that stops early must not leave the upstream connection open.
+    if (!finished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,140 @@
+import { ProxyError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { StreamEvent } from '../../core/response.ts';
+import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
+import { chatStreamError } from './errors.ts';
+import { finishReasonFromChat } from './map-finish-reason.ts';
+import type { ChatChunkChoice, ChatCompletionChunk } from './types.ts';
+import { tokenUsageFromChat } from './usage.ts';
+
+interface ChoiceState {
+  nextBlock: number;
+  /** The open text or reasoning block; Chat has no block boundaries, so a change of kind ends it. */
+  open?: { kind: 'text' | 'reasoning'; block: number };
+  /** Tool call index → block, for calls still receiving argument fragments. */
+  tools: Map<number, number>;
+  madeToolCalls: boolean;
+  finished: boolean;
+}
+
+/** Chat Completions chunks → canonical stream events. */
+export class ChatStreamDecoder implements StreamDecoder {
+  private started = false;
+  private failed = false;
+  private readonly choices = new Map<number, ChoiceState>();
+
+  push(message: UpstreamMessage): StreamEvent[] {
+    if (this.failed || message.data === '[DONE]') return [];
+    let chunk: ChatCompletionChunk;
+    try {
+      chunk = JSON.parse(message.data) as ChatCompletionChunk;
+    } catch {
+      return this.fail(new ProxyError('upstream', 'The upstream sent a malformed stream chunk.', { code: 'malformed_chunk' }));
+    }
+    if (chunk.error || message.event === 'error') {
+      // OpenRouter bills the tokens on the error chunk itself.
+      const billed: StreamEvent[] = chunk.usage ? [{ type: 'usage', usage: tokenUsageFromChat(chunk.usage) }] : [];
+      return [...billed, ...this.fail(chatStreamError(chunk))];
+    }
+    const events: StreamEvent[] = [];
+    // Azure's first chunk has an empty id and no choices: wait for a real one.
+    if (!this.started && (chunk.id || chunk.choices?.length)) events.push(this.start(chunk));
+    for (const choice of chunk.choices ?? []) this.decodeChoice(choice, events);
+    if (chunk.usage) events.push({ type: 'usage', usage: tokenUsageFromChat(chunk.usage) });
+    return events;
+  }
+
+  end(): StreamEvent[] {
+    if (this.failed) return [];
+    const events: StreamEvent[] = [];
+    if (!this.started) events.push(this.start({}));
+    if (this.choices.size === 0) this.choice(0);
+    for (const [index, state] of this.choices) {
+      if (state.finished) continue;
+      this.closeAll(index, state, events);
+      events.push({ type: 'finish', choice: index, reason: state.madeToolCalls ? 'tool_calls' : 'stop' });
+    }
+    return events;
+  }
+
+  private start(chunk: ChatCompletionChunk): StreamEvent {
+    this.started = true;
+    return {
+      type: 'start',
+      id: chunk.id || newId('chatcmpl-'),
+      model: chunk.model ?? '',
+      created: chunk.created ?? Math.floor(Date.now() / 1000),
+    };
+  }
+
+  private fail(error: ProxyError): StreamEvent[] {
+    this.failed = true;
+    return [{ type: 'error', error }];
+  }
+
+  private decodeChoice(choice: ChatChunkChoice, events: StreamEvent[]): void {
+    const index = choice.index ?? 0;
+    const state = this.choice(index);
+    const delta = choice.delta ?? {};
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (typeof reasoning === 'string' && reasoning !== '') this.appendText(index, state, 'reasoning', reasoning, events);
+    if (typeof delta.content === 'string' && delta.content !== '') this.appendText(index, state, 'text', delta.content, events);
+    if (typeof delta.refusal === 'string' && delta.refusal !== '') events.push({ type: 'refusal', choice: index, text: delta.refusal });
+    for (const call of delta.tool_calls ?? []) {
+      const toolIndex = call.index ?? state.tools.size;
+      let block = state.tools.get(toolIndex);
+      if (block === undefined) {
+        this.closeOpen(index, state, events);
+        block = state.nextBlock++;
+        state.tools.set(toolIndex, block);
+        state.madeToolCalls = true;
+        events.push({
+          type: 'block_start',
+          choice: index,
+          block,
+          kind: 'tool_call',
+          id: call.id || newId('call_'),
+          name: call.function?.name ?? '',
+        });
+      }
+      const fragment = call.function?.arguments;
+      if (fragment) events.push({ type: 'tool_arguments', choice: index, block, delta: fragment });
+    }
+    if (choice.finish_reason) {
+      this.closeAll(index, state, events);
+      state.finished = true;
+      const reason = finishReasonFromChat(choice.finish_reason);
+      events.push({ type: 'finish', choice: index, reason: reason === 'stop' && state.madeToolCalls ? 'tool_calls' : reason });
+    }
+  }
+
+  private appendText(index: number, state: ChoiceState, kind: 'text' | 'reasoning', text: string, events: StreamEvent[]): void {
+    if (state.open?.kind !== kind) {
+      this.closeOpen(index, state, events);
+      state.open = { kind, block: state.nextBlock++ };
+      events.push({ type: 'block_start', choice: index, block: state.open.block, kind });
+    }
+    events.push(kind === 'text' ? { type: 'text', choice: index, block: state.open.block, text } : { type: 'reasoning', choice: index, block: state.open.block, text });
+  }
+
+  private closeOpen(index: number, state: ChoiceState, events: StreamEvent[]): void {
+    if (!state.open) return;
+    events.push({ type: 'block_end', choice: index, block: state.open.block });
+    state.open = undefined;
+  }
+
+  private closeAll(index: number, state: ChoiceState, events: StreamEvent[]): void {
+    this.closeOpen(index, state, events);
+    for (const block of state.tools.values()) events.push({ type: 'block_end', choice: index, block });
+    state.tools.clear();
+  }
+
+  private choice(index: number): ChoiceState {
+    let state = this.choices.get(index);
+    if (!state) {
+      state = { nextBlock: 0, tools: new Map(), madeToolCalls: false, finished: false };
+      this.choices.set(index, state);
+    }
+    return state;
+  }
+}

@@ -1,0 +1,14 @@
+import type { Protocol } from '../core/protocol.ts';
+import type { OutboundCodec } from './codec.ts';
+import { chatOutbound } from './openai-chat/index.ts';
+
+const OUTBOUND: Partial<Record<Protocol, OutboundCodec>> = {
+  'openai-chat': chatOutbound,
+};
+
+/** The codec that talks to an upstream speaking `protocol`. */
+export function outboundCodec(protocol: Protocol): OutboundCodec {
+  const codec = OUTBOUND[protocol];
+  if (!codec) throw new Error(`no outbound codec for ${protocol}`);
+  return codec;
+}

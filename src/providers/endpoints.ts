@@ -1,0 +1,39 @@
+import type { Protocol } from '../core/protocol.ts';
+
+export interface UpstreamTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** Anthropic requires a version header on every request. */
+const ANTHROPIC_VERSION = '2023-06-01';
+
+/**
+ * Where a request in `protocol` goes below an upstream's base URL, and how the API key
+ * is presented. Gemini puts the model and the streaming mode in the URL.
+ */
+export function upstreamTarget(protocol: Protocol, baseUrl: string, model: string, stream: boolean, key?: string): UpstreamTarget {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: stream ? 'text/event-stream, application/x-ndjson, application/json' : 'application/json',
+  };
+  switch (protocol) {
+    case 'openai-chat':
+    case 'openai-responses':
+      if (key) headers.authorization = `Bearer ${key}`;
+      return { url: `${baseUrl}/${protocol === 'openai-chat' ? 'chat/completions' : 'responses'}`, headers };
+    case 'anthropic':
+      if (key) headers['x-api-key'] = key;
+      headers['anthropic-version'] = ANTHROPIC_VERSION;
+      return { url: `${baseUrl}/messages`, headers };
+    case 'gemini':
+      if (key) headers['x-goog-api-key'] = key;
+      return {
+        url: `${baseUrl}/models/${encodeURIComponent(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+        headers,
+      };
+    case 'ollama':
+      if (key) headers.authorization = `Bearer ${key}`;
+      return { url: `${baseUrl}/api/chat`, headers };
+  }
+}
