@@ -27,11 +27,13 @@ export interface ClientRequest {
   stream: boolean;
   context: ClientContext;
   signal: AbortSignal;
+  /** The body for a same-protocol upstream that knows the model under another name. */
+  renameModel: (upstreamModel: string) => string;
   /**
-   * The body for a same-protocol upstream that knows the model under another name.
-   * Defaults to replacing `model` in the JSON; Gemini keeps the model in the URL.
+   * The client's endpoint has no counterpart upstream (Ollama /api/generate, legacy
+   * Completions): always translate, even to an upstream of the same protocol.
    */
-  renameModel?: (upstreamModel: string) => string;
+  alwaysTranslate?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -55,7 +57,8 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
   const started = performance.now();
   const state = runtime.state;
   const { routes, reasoning } = resolveRoutes(runtime, request.model);
-  const passthrough = (route: Route) => route.provider.protocol === request.inbound.protocol && !reasoning;
+  const passthrough = (route: Route) =>
+    route.provider.protocol === request.inbound.protocol && !reasoning && !request.alwaysTranslate;
 
   // Decoded once, and only when some route needs translating.
   let canonical: CanonicalRequest | undefined;
@@ -93,7 +96,7 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
       const body = passthrough(route)
         ? route.upstreamModel === request.model
           ? request.rawBody
-          : (request.renameModel ?? ((model) => JSON.stringify({ ...(request.body as object), model })))(route.upstreamModel)
+          : request.renameModel(route.upstreamModel)
         : JSON.stringify(outboundCodec(route.provider.protocol).encodeRequest({ ...canonical!, model: route.upstreamModel }));
       return { ...target, body };
     },

@@ -31,9 +31,14 @@ export class Router {
     }
   }
 
-  /** Every (model, provider) pair, in config order, for model lists. */
+  /** Every (model, provider) pair, in config order. */
   listModels(): Array<{ id: string; provider: Provider }> {
     return this.providers.flatMap((provider) => provider.models.map((model) => ({ id: model.id, provider })));
+  }
+
+  /** Each model name once, with the provider that serves it first: what model lists show. */
+  uniqueModels(): Array<{ id: string; provider: Provider }> {
+    return [...this.byModel].map(([id, routes]) => ({ id, provider: routes[0]!.provider }));
   }
 
   /** The routes for `model`, best first. Throws a ProxyError the client can act on. */

@@ -1,45 +1,45 @@
 import { Hono } from 'hono';
 import { ProxyError } from '../core/errors.ts';
-import { openAIErrorResponse } from '../protocols/openai-chat/errors.ts';
+import { errorResponseForPath } from './error-format.ts';
 import { managementRoutes } from './management/routes.ts';
 import { modelRoutes } from './routes/models.ts';
+import { ollamaRoutes } from './routes/ollama.ts';
 import { openAIChatRoutes } from './routes/openai-chat.ts';
 import type { Runtime } from './runtime.ts';
 import { browserGuard, clientAuth, isLoopbackHost } from './security.ts';
 
+/** Every path clients of the proxy call: guarded by client auth when keys are required. */
+const CLIENT_API_PATHS = ['/v1/*', '/v1beta/*', '/v1internal:*', '/api/*'];
+
 /** The whole HTTP surface of llm-mux as one Hono app, independent of the server runtime. */
 export function createApp(runtime: Runtime): Hono {
   const app = new Hono();
+  const render = (error: ProxyError, path: string) => errorResponseForPath(path)(error);
 
   app.use('*', async (c, next) => {
     if (runtime.draining) {
       c.header('connection', 'close');
-      return openAIErrorResponse(new ProxyError('unavailable', 'llm-mux is shutting down.', { code: 'shutting_down' }));
+      return render(new ProxyError('unavailable', 'llm-mux is shutting down.', { code: 'shutting_down' }), c.req.path);
     }
     await next();
   });
-  app.use('*', browserGuard({ loopbackOnly: () => isLoopbackHost(runtime.listener.host), render: openAIErrorResponse }));
+  app.use('*', browserGuard({ loopbackOnly: () => isLoopbackHost(runtime.listener.host), render }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.route('/v0/management', managementRoutes(runtime));
 
-  app.use(
-    '/v1/*',
-    clientAuth({
-      required: () => runtime.clientAuthRequired,
-      keyHashes: () => runtime.state.clientKeyHashes,
-      render: openAIErrorResponse,
-    }),
-  );
+  const auth = clientAuth({ required: () => runtime.clientAuthRequired, keyHashes: () => runtime.state.clientKeyHashes, render });
+  for (const path of CLIENT_API_PATHS) app.use(path, auth);
   app.route('/', modelRoutes(runtime));
   app.route('/', openAIChatRoutes(runtime));
+  app.route('/', ollamaRoutes(runtime));
 
-  app.notFound(() => openAIErrorResponse(new ProxyError('not_found', 'No such endpoint.', { code: 'unknown_endpoint' })));
+  app.notFound((c) => render(new ProxyError('not_found', 'No such endpoint.', { code: 'unknown_endpoint' }), c.req.path));
   app.onError((error, c) => {
-    if (error instanceof ProxyError) return openAIErrorResponse(error);
+    if (error instanceof ProxyError) return render(error, c.req.path);
     if (c.req.raw.signal.aborted) return new Response(null, { status: 499 });
     runtime.logger.error('unhandled error', { path: c.req.path, error: error.message });
-    return openAIErrorResponse(new ProxyError('internal', 'Internal error in llm-mux; see its log.'));
+    return render(new ProxyError('internal', 'Internal error in llm-mux; see its log.'), c.req.path);
   });
   return app;
 }

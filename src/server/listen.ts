@@ -61,10 +61,14 @@ async function listenNode(app: Hono, host: string, port: number): Promise<Runnin
     port: actualPort,
     async close(graceMs = DEFAULT_GRACE_MS) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle as their last response ends: close them then,
+      // rather than waiting out the keep-alive timeout.
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
-      clearTimeout(timer);
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
     },
   };
 }

@@ -49,6 +49,7 @@ export class Runtime {
     readonly configPath: string,
     /** Fixed at start: changing where we listen needs a restart. */
     readonly listener: Listener,
+    private readonly listenOverrides: Partial<Listener>,
     private readonly logWrite?: (line: string) => void,
   ) {
     this.logger = new Logger({ level: 'info', bufferLines: 1000, write: logWrite });
@@ -61,7 +62,7 @@ export class Runtime {
       port: options.listenOverrides?.port ?? config.port,
     };
     checkAuthPolicy(config, listener.host, options.configPath);
-    const runtime = new Runtime(options.configPath, listener, options.logWrite);
+    const runtime = new Runtime(options.configPath, listener, options.listenOverrides ?? {}, options.logWrite);
     await runtime.apply(config, text);
     return runtime;
   }
@@ -77,6 +78,13 @@ export class Runtime {
   /** Read per management request, so `llm-mux init --force` takes effect at once. */
   get managementKeyFile(): string {
     return managementKeyPath(this.configPath);
+  }
+
+  /** Whether `config` asks to listen elsewhere than we do (flags still win over config). */
+  restartRequired(config: Config): boolean {
+    const host = this.listenOverrides.host ?? config.host;
+    const port = this.listenOverrides.port ?? config.port;
+    return host !== this.listener.host || port !== this.listener.port;
   }
 
   /** Client keys are enforced unless auth is disabled on a loopback bind. */

@@ -7,8 +7,8 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
-/** Renders a ProxyError in the protocol of the route that failed. */
-export type ErrorRenderer = (error: ProxyError) => Response;
+/** Renders a ProxyError in the protocol of the path that was called. */
+export type ErrorRenderer = (error: ProxyError, path: string) => Response;
 
 /**
  * Keeps browsers on other origins from driving the proxy. A page can send "simple"
@@ -21,7 +21,7 @@ export function browserGuard(options: { loopbackOnly: () => boolean; render: Err
     const host = c.req.header('host') ?? '';
     const hostname = host.replace(/:\d+$/, '');
     if (options.loopbackOnly() && !isLoopbackHost(hostname)) {
-      return options.render(new ProxyError('permission', `Host "${host}" is not allowed.`, { code: 'forbidden_host' }));
+      return options.render(new ProxyError('permission', `Host "${host}" is not allowed.`, { code: 'forbidden_host' }), c.req.path);
     }
     const origin = c.req.header('origin');
     const fetchSite = c.req.header('sec-fetch-site');
@@ -29,6 +29,7 @@ export function browserGuard(options: { loopbackOnly: () => boolean; render: Err
     if (foreignOrigin || fetchSite === 'cross-site' || fetchSite === 'same-site') {
       return options.render(
         new ProxyError('permission', 'Requests from web pages on other origins are not allowed.', { code: 'forbidden_origin' }),
+        c.req.path,
       );
     }
     await next();
@@ -58,6 +59,7 @@ export function clientAuth(options: {
           new ProxyError('authentication', key ? 'Invalid API key.' : 'Missing API key: send Authorization: Bearer <key>.', {
             code: 'invalid_api_key',
           }),
+          c.req.path,
         );
       }
     }

@@ -51,19 +51,20 @@ export function managementRoutes(runtime: Runtime): Hono {
 
   app.put('/api-keys', async (c) => {
     const keys = apiKeysBody.parse(await readJson(c));
-    return replaceConfig(c, runtime, setConfigValue(runtime.state.text, ['auth', 'api-keys'], keys));
+    return replaceConfig(c, runtime, setConfigValue(await currentConfigText(runtime), ['auth', 'api-keys'], keys));
   });
 
   app.delete('/api-keys', async (c) => {
     const keys = runtime.config.auth['api-keys'];
     const value = c.req.query('value');
     const index = c.req.query('index');
-    const position = value !== undefined ? keys.indexOf(value) : index !== undefined ? Number(index) : -1;
-    if (!Number.isInteger(position) || position < 0 || position >= keys.length) {
+    // Digits only: Number('') is 0, and `?index=` must not delete the first key.
+    const position = value !== undefined ? keys.indexOf(value) : /^\d+$/.test(index ?? '') ? Number(index) : -1;
+    if (position < 0 || position >= keys.length) {
       throw new ProxyError('not_found', 'No such API key: pass ?value=<key> or ?index=<n>.', { code: 'unknown_api_key' });
     }
     const remaining = keys.filter((_, i) => i !== position);
-    return replaceConfig(c, runtime, setConfigValue(runtime.state.text, ['auth', 'api-keys'], remaining));
+    return replaceConfig(c, runtime, setConfigValue(await currentConfigText(runtime), ['auth', 'api-keys'], remaining));
   });
 
   app.get('/logs', (c) => c.json({ lines: runtime.logger.lines() }));
@@ -91,6 +92,11 @@ export function managementRoutes(runtime: Runtime): Hono {
   return app;
 }
 
+/** Edits start from the file on disk, so hand edits made while serving are kept. */
+function currentConfigText(runtime: Runtime): Promise<string> {
+  return readFile(runtime.configPath, 'utf8');
+}
+
 async function readJson(c: Context): Promise<unknown> {
   try {
     return await c.req.json();
@@ -103,8 +109,7 @@ async function readJson(c: Context): Promise<unknown> {
 async function replaceConfig(c: Context, runtime: Runtime, text: string) {
   try {
     const config = await runtime.replaceConfigText(text);
-    const restartRequired = config.host !== runtime.listener.host || config.port !== runtime.listener.port;
-    return c.json({ status: 'ok', 'restart-required': restartRequired });
+    return c.json({ status: 'ok', 'restart-required': runtime.restartRequired(config) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return c.json(
