@@ -1,9 +1,11 @@
 import type { Protocol } from '../core/protocol.ts';
 import type { OutboundCodec } from './codec.ts';
+import { ollamaOutbound } from './ollama/index.ts';
 import { chatOutbound } from './openai-chat/index.ts';
 
 const OUTBOUND: Partial<Record<Protocol, OutboundCodec>> = {
   'openai-chat': chatOutbound,
+  ollama: ollamaOutbound,
 };
 
 /** The codec that talks to an upstream speaking `protocol`. */

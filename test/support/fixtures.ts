@@ -24,7 +24,7 @@ export function listFixtures(format: string): Fixture[] {
 export function loadFixture(name: string): Fixture {
   const format = name.split('/')[0]!;
   const raw = readFileSync(join(FIXTURES_DIR, name));
-  const status = Number(/(?:^|\/)error-(\d{3})-/.exec(name)?.[1] ?? 200);
+  const status = Number(/error-(\d{3})-/.exec(name)?.[1] ?? 200);
   if (name.endsWith('.chunks.ndjson')) return { name, format, body: reframeChunks(raw, format), contentType: 'text/event-stream', status };
   if (name.endsWith('.sse')) return { name, format, body: raw, contentType: 'text/event-stream', status };
   if (name.endsWith('.ndjson')) return { name, format, body: raw, contentType: 'application/x-ndjson', status };

@@ -16,17 +16,18 @@ export interface RequestHead {
 
 /**
  * The shared shape of every generation route: parse the JSON body, read what routing
- * needs, run the exchange; a bad body is answered in the route's own error format.
+ * needs (or answer at once), run the exchange; a bad body is answered in the route's own
+ * error format.
  */
 export async function handleGeneration(
   c: Context,
   runtime: Runtime,
   inbound: InboundCodec,
-  readHead: (body: Record<string, unknown>) => RequestHead,
+  readHead: (body: Record<string, unknown>) => RequestHead | Response,
 ): Promise<Response> {
   const rawBody = await c.req.text();
   let body: Record<string, unknown>;
-  let head: RequestHead;
+  let head: RequestHead | Response;
   try {
     body = parseJsonObject(rawBody);
     head = readHead(body);
@@ -34,6 +35,7 @@ export async function handleGeneration(
     if (error instanceof ProxyError) return inbound.errorResponse(error);
     throw error;
   }
+  if (head instanceof Response) return head;
   return runExchange(runtime, {
     inbound,
     body,

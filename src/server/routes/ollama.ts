@@ -13,9 +13,21 @@ export function ollamaRoutes(runtime: Runtime): Hono {
   // Ollama streams unless told not to.
   const stream = (body: Record<string, unknown>) => body.stream !== false;
 
-  app.post('/api/chat', (c) => handleGeneration(c, runtime, ollamaInbound, (body) => ({ model: requireModel(body), stream: stream(body) })));
+  // Ollama clients load (or, with keep_alive 0, unload) a model by sending no input:
+  // there is nothing to load here, so such requests are answered at once.
+  app.post('/api/chat', (c) =>
+    handleGeneration(c, runtime, ollamaInbound, (body) =>
+      Array.isArray(body.messages) && body.messages.length === 0
+        ? Response.json(loadAnswer(body, { message: { role: 'assistant', content: '' } }))
+        : { model: requireModel(body), stream: stream(body) },
+    ),
+  );
   app.post('/api/generate', (c) =>
-    handleGeneration(c, runtime, ollamaGenerateInbound, (body) => ({ model: requireModel(body), stream: stream(body), alwaysTranslate: true })),
+    handleGeneration(c, runtime, ollamaGenerateInbound, (body) =>
+      !body.prompt && !body.images
+        ? Response.json(loadAnswer(body, { response: '' }))
+        : { model: requireModel(body), stream: stream(body), alwaysTranslate: true },
+    ),
   );
 
   app.get('/api/version', (c) => c.json({ version: OLLAMA_COMPATIBLE_VERSION }));
@@ -53,4 +65,14 @@ export function ollamaRoutes(runtime: Runtime): Hono {
     });
   });
   return app;
+}
+
+function loadAnswer(body: Record<string, unknown>, output: Record<string, unknown>) {
+  return {
+    model: body.model,
+    created_at: new Date().toISOString(),
+    ...output,
+    done_reason: body.keep_alive === 0 ? 'unload' : 'load',
+    done: true,
+  };
 }
