@@ -1,11 +1,13 @@
 import type { Protocol } from '../core/protocol.ts';
 import type { OutboundCodec } from './codec.ts';
+import { anthropicOutbound } from './anthropic/index.ts';
 import { ollamaOutbound } from './ollama/index.ts';
 import { chatOutbound } from './openai-chat/index.ts';
 
 const OUTBOUND: Partial<Record<Protocol, OutboundCodec>> = {
   'openai-chat': chatOutbound,
   ollama: ollamaOutbound,
+  anthropic: anthropicOutbound,
 };
 
 /** The codec that talks to an upstream speaking `protocol`. */

@@ -8,15 +8,19 @@ export interface UpstreamTarget {
 /** Anthropic requires a version header on every request. */
 const ANTHROPIC_VERSION = '2023-06-01';
 
+function baseHeaders(stream: boolean): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: stream ? 'text/event-stream, application/x-ndjson, application/json' : 'application/json',
+  };
+}
+
 /**
  * Where a request in `protocol` goes below an upstream's base URL, and how the API key
  * is presented. Gemini puts the model and the streaming mode in the URL.
  */
 export function upstreamTarget(protocol: Protocol, baseUrl: string, model: string, stream: boolean, key?: string): UpstreamTarget {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: stream ? 'text/event-stream, application/x-ndjson, application/json' : 'application/json',
-  };
+  const headers = baseHeaders(stream);
   switch (protocol) {
     case 'openai-chat':
     case 'openai-responses':
@@ -36,4 +40,17 @@ export function upstreamTarget(protocol: Protocol, baseUrl: string, model: strin
       if (key) headers.authorization = `Bearer ${key}`;
       return { url: `${baseUrl}/api/chat`, headers };
   }
+}
+
+/** The token-count endpoint of protocols that have one (Anthropic, Gemini); others are estimated locally. */
+export function countTokensTarget(protocol: Protocol, baseUrl: string, model: string, key?: string): UpstreamTarget | undefined {
+  if (protocol === 'anthropic') {
+    const { headers } = upstreamTarget(protocol, baseUrl, model, false, key);
+    return { url: `${baseUrl}/messages/count_tokens`, headers };
+  }
+  if (protocol === 'gemini') {
+    const { headers } = upstreamTarget(protocol, baseUrl, model, false, key);
+    return { url: `${baseUrl}/models/${encodeURIComponent(model)}:countTokens`, headers };
+  }
+  return undefined;
 }

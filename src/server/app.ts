@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { ProxyError } from '../core/errors.ts';
 import { errorResponseForPath } from './error-format.ts';
 import { managementRoutes } from './management/routes.ts';
+import { anthropicRoutes } from './routes/anthropic.ts';
 import { modelRoutes } from './routes/models.ts';
 import { ollamaRoutes } from './routes/ollama.ts';
 import { openAIChatRoutes } from './routes/openai-chat.ts';
@@ -33,6 +34,7 @@ export function createApp(runtime: Runtime): Hono {
   app.route('/', modelRoutes(runtime));
   app.route('/', openAIChatRoutes(runtime));
   app.route('/', ollamaRoutes(runtime));
+  app.route('/', anthropicRoutes(runtime));
 
   app.notFound((c) => render(new ProxyError('not_found', 'No such endpoint.', { code: 'unknown_endpoint' }), c.req.path));
   app.onError((error, c) => {

@@ -1,0 +1,190 @@
+import type { FinishReason, StreamEvent } from '../../core/response.ts';
+import type { TokenUsage } from '../../core/usage.ts';
+import type { ClientContext, StreamEncoder } from '../codec.ts';
+import { messageId } from './encode-response.ts';
+import { anthropicErrorBody } from './errors.ts';
+import { finishReasonToAnthropic } from './map-finish-reason.ts';
+import { signatureToClient } from './signature.ts';
+import type { AnthropicDelta, AnthropicOutputBlock, AnthropicStreamEvent } from './types.ts';
+import { usageToAnthropic } from './usage.ts';
+
+/** A block of the answer on its way to the client. */
+interface Block {
+  start: AnthropicOutputBlock;
+  /** Blocks reach the wire in start order, so the wire index is known from the start. */
+  index: number;
+  status: 'waiting' | 'open' | 'closed';
+  /** Deltas that arrived while an earlier block held the wire. */
+  held: AnthropicDelta[];
+  /** The upstream ended it; its content_block_stop waits until another block needs the wire. */
+  ended: boolean;
+}
+
+/** Refusal text has no upstream block: it gets a text block of its own under this number. */
+const REFUSAL = -1;
+
+/**
+ * Canonical events → Anthropic SSE. Anthropic streams one content block at a time, so
+ * blocks that start while another is open (OpenAI's interleaved parallel tool calls) are
+ * held back and flushed in order. An ended block stays open on the wire until another
+ * block needs it or the message ends, so a signature that arrives after its reasoning
+ * (Gemini) still goes out as a signature_delta of that block. One that arrives after a
+ * later block took the wire is dropped: Anthropic has nowhere to put it.
+ */
+export class AnthropicStreamEncoder implements StreamEncoder {
+  readonly contentType = 'text/event-stream; charset=utf-8';
+  private id = '';
+  private messageStarted = false;
+  private done = false;
+  private usage?: TokenUsage;
+  private finish?: { reason: FinishReason; stopSequence?: string };
+  private toolCalls = false;
+  private readonly blocks = new Map<number, Block>();
+  private readonly waiting: Block[] = [];
+  private current?: Block;
+
+  constructor(private readonly context: ClientContext) {}
+
+  encode(event: StreamEvent): string {
+    // Anthropic clients never ask for several choices.
+    if (this.done || ('choice' in event && event.choice !== 0)) return '';
+    switch (event.type) {
+      case 'start':
+        this.id = event.id;
+        return '';
+      case 'usage':
+        // message_start goes out with the first content, so it carries the input count when the upstream sent it early.
+        this.usage = event.usage;
+        return '';
+      case 'finish':
+        this.finish = { reason: event.reason, stopSequence: event.stopSequence };
+        return '';
+      case 'error':
+        // Anthropic ends a failed stream with the error event: no block stops, no message_stop.
+        this.done = true;
+        return frame(anthropicErrorBody(event.error));
+      case 'block_start':
+        return this.messageStart() + this.add(event.block, blockStart(event));
+      case 'text':
+        return this.messageStart() + this.delta(event.block, { type: 'text_delta', text: event.text });
+      case 'reasoning':
+        return this.messageStart() + this.delta(event.block, { type: 'thinking_delta', thinking: event.text });
+      case 'tool_arguments':
+        return this.messageStart() + this.delta(event.block, { type: 'input_json_delta', partial_json: event.delta });
+      case 'signature':
+        // Anthropic signs thinking blocks only; tool_use blocks have no place for one.
+        if (this.blocks.get(event.block)?.start.type !== 'thinking') return '';
+        return this.messageStart() + this.delta(event.block, { type: 'signature_delta', signature: signatureToClient(event.signature) });
+      case 'refusal':
+        return this.messageStart() + this.refusal(event.text);
+      case 'block_end':
+        return this.messageStart() + this.endBlock(event.block);
+    }
+  }
+
+  end(): string {
+    if (this.done) return '';
+    this.done = true;
+    let out = this.messageStart();
+    for (const block of this.blocks.values()) block.ended = true;
+    out += this.advance();
+    if (this.current) out += this.close(this.current);
+    const refused = this.blocks.has(REFUSAL);
+    const reason = this.finish?.reason ?? (this.toolCalls ? 'tool_calls' : 'stop');
+    const stopSequence = this.finish?.stopSequence;
+    out += frame({
+      type: 'message_delta',
+      delta: { stop_reason: finishReasonToAnthropic(reason, stopSequence, refused), stop_sequence: stopSequence ?? null },
+      usage: usageToAnthropic(this.usage),
+    });
+    return out + frame({ type: 'message_stop' });
+  }
+
+  private messageStart(): string {
+    if (this.messageStarted) return '';
+    this.messageStarted = true;
+    return frame({
+      type: 'message_start',
+      message: {
+        id: messageId(this.id),
+        type: 'message',
+        role: 'assistant',
+        model: this.context.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: usageToAnthropic(this.usage),
+      },
+    });
+  }
+
+  private add(number: number, start: AnthropicOutputBlock): string {
+    if (this.blocks.has(number)) return '';
+    const block: Block = { start, index: this.blocks.size, status: 'waiting', held: [], ended: false };
+    this.blocks.set(number, block);
+    this.waiting.push(block);
+    if (start.type === 'tool_use') this.toolCalls = true;
+    return this.advance();
+  }
+
+  private delta(number: number, delta: AnthropicDelta): string {
+    const block = this.blocks.get(number);
+    if (block?.status === 'waiting') block.held.push(delta);
+    if (block?.status !== 'open') return '';
+    return frame({ type: 'content_block_delta', index: block.index, delta });
+  }
+
+  private refusal(text: string): string {
+    const opened = this.blocks.has(REFUSAL) ? '' : this.add(REFUSAL, { type: 'text', text: '' });
+    return opened + this.delta(REFUSAL, { type: 'text_delta', text });
+  }
+
+  private endBlock(number: number): string {
+    const block = this.blocks.get(number);
+    if (!block) return '';
+    block.ended = true;
+    return this.advance();
+  }
+
+  /** Moves the wire on: the current block gives way once it has ended and another is waiting. */
+  private advance(): string {
+    let out = '';
+    while (this.waiting.length > 0 && (!this.current || this.current.ended)) {
+      if (this.current) out += this.close(this.current);
+      out += this.open(this.waiting.shift()!);
+    }
+    return out;
+  }
+
+  private open(block: Block): string {
+    block.status = 'open';
+    this.current = block;
+    let out = frame({ type: 'content_block_start', index: block.index, content_block: block.start });
+    for (const delta of block.held) out += frame({ type: 'content_block_delta', index: block.index, delta });
+    block.held = [];
+    return out;
+  }
+
+  private close(block: Block): string {
+    block.status = 'closed';
+    this.current = undefined;
+    return frame({ type: 'content_block_stop', index: block.index });
+  }
+}
+
+function blockStart(event: Extract<StreamEvent, { type: 'block_start' }>): AnthropicOutputBlock {
+  switch (event.kind) {
+    case 'text':
+      return { type: 'text', text: '' };
+    case 'reasoning':
+      return { type: 'thinking', thinking: '', signature: '' };
+    case 'redacted_reasoning':
+      return { type: 'redacted_thinking', data: event.data };
+    case 'tool_call':
+      return { type: 'tool_use', id: event.id, name: event.name, input: {} };
+  }
+}
+
+function frame(event: AnthropicStreamEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
