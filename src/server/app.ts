@@ -5,7 +5,7 @@ import { managementRoutes } from './management/routes.ts';
 import { anthropicRoutes } from './routes/anthropic.ts';
 import { modelRoutes } from './routes/models.ts';
 import { ollamaRoutes } from './routes/ollama.ts';
-import { openAIChatRoutes } from './routes/openai-chat.ts';
+import { openAIRoutes } from './routes/openai.ts';
 import type { Runtime } from './runtime.ts';
 import { browserGuard, clientAuth, isLoopbackHost } from './security.ts';
 
@@ -32,7 +32,7 @@ export function createApp(runtime: Runtime): Hono {
   const auth = clientAuth({ required: () => runtime.clientAuthRequired, keyHashes: () => runtime.state.clientKeyHashes, render });
   for (const path of CLIENT_API_PATHS) app.use(path, auth);
   app.route('/', modelRoutes(runtime));
-  app.route('/', openAIChatRoutes(runtime));
+  app.route('/', openAIRoutes(runtime));
   app.route('/', ollamaRoutes(runtime));
   app.route('/', anthropicRoutes(runtime));
 

@@ -2,11 +2,15 @@ import { Hono } from 'hono';
 import { ProxyError } from '../../core/errors.ts';
 import { chatInbound } from '../../protocols/openai-chat/index.ts';
 import { completionsInbound } from '../../protocols/openai-completions/index.ts';
+import { responsesInbound } from '../../protocols/openai-responses/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { handleGeneration, requireModel } from './generation.ts';
 
-/** `POST /v1/chat/completions` and the legacy `POST /v1/completions`, answered by whichever provider serves the model. */
-export function openAIChatRoutes(runtime: Runtime): Hono {
+/**
+ * OpenAI's generation APIs: Chat Completions, Responses (Codex CLI) and the legacy
+ * Completions, answered by whichever provider serves the model.
+ */
+export function openAIRoutes(runtime: Runtime): Hono {
   const app = new Hono();
   // Just enough checking to route: a same-protocol request passes through undecoded and
   // the upstream judges the rest; translated requests are checked in full by the codec.
@@ -19,6 +23,9 @@ export function openAIChatRoutes(runtime: Runtime): Hono {
       const options = body.stream_options as { include_usage?: unknown } | null | undefined;
       return { model, stream: body.stream === true, context: { streamUsage: options?.include_usage === true } };
     }),
+  );
+  app.post('/v1/responses', (c) =>
+    handleGeneration(c, runtime, responsesInbound, (body) => ({ model: requireModel(body), stream: body.stream === true })),
   );
   app.post('/v1/completions', (c) =>
     handleGeneration(c, runtime, completionsInbound, (body) => {
