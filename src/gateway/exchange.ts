@@ -63,7 +63,8 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
   // Decoded once, and only when some route needs translating.
   let canonical: CanonicalRequest | undefined;
   if (!routes.every(passthrough)) {
-    canonical = request.inbound.decodeRequest(request.body, request.context);
+    // The route knows whether the client streams (Gemini says so in the URL, not the body).
+    canonical = { ...request.inbound.decodeRequest(request.body, request.context), stream: request.stream };
     if (reasoning) canonical.reasoning = reasoning;
     if (routes.some((route) => !passthrough(route) && outboundCodec(route.provider.protocol).inlineImagesOnly)) {
       canonical = await inlineImages(canonical, {

@@ -3,14 +3,15 @@ import { ProxyError } from '../core/errors.ts';
 import { errorResponseForPath } from './error-format.ts';
 import { managementRoutes } from './management/routes.ts';
 import { anthropicRoutes } from './routes/anthropic.ts';
+import { geminiRoutes } from './routes/gemini.ts';
 import { modelRoutes } from './routes/models.ts';
 import { ollamaRoutes } from './routes/ollama.ts';
 import { openAIRoutes } from './routes/openai.ts';
 import type { Runtime } from './runtime.ts';
 import { browserGuard, clientAuth, isLoopbackHost } from './security.ts';
 
-/** Every path clients of the proxy call: guarded by client auth when keys are required. */
-const CLIENT_API_PATHS = ['/v1/*', '/v1beta/*', '/v1internal:*', '/api/*'];
+/** The paths of the client APIs: guarded by client auth when keys are required. */
+const CLIENT_API_PATH = /^\/(v1\/|v1beta\/|v1internal:|api\/)/;
 
 /** The whole HTTP surface of llm-mux as one Hono app, independent of the server runtime. */
 export function createApp(runtime: Runtime): Hono {
@@ -30,11 +31,12 @@ export function createApp(runtime: Runtime): Hono {
   app.route('/v0/management', managementRoutes(runtime));
 
   const auth = clientAuth({ required: () => runtime.clientAuthRequired, keyHashes: () => runtime.state.clientKeyHashes, render });
-  for (const path of CLIENT_API_PATHS) app.use(path, auth);
+  app.use('*', (c, next) => (CLIENT_API_PATH.test(c.req.path) ? auth(c, next) : next()));
   app.route('/', modelRoutes(runtime));
   app.route('/', openAIRoutes(runtime));
   app.route('/', ollamaRoutes(runtime));
   app.route('/', anthropicRoutes(runtime));
+  app.route('/', geminiRoutes(runtime));
 
   app.notFound((c) => render(new ProxyError('not_found', 'No such endpoint.', { code: 'unknown_endpoint' }), c.req.path));
   app.onError((error, c) => {

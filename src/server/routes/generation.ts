@@ -9,8 +9,8 @@ export interface RequestHead {
   model: string;
   stream: boolean;
   context?: Partial<ClientContext>;
-  /** The body for a same-protocol upstream that knows the model by another name (default: replace `model`). */
-  renameModel?: (upstreamModel: string) => string;
+  /** The model is in the URL (Gemini), so a same-protocol upstream gets the body unchanged. */
+  modelInUrl?: boolean;
   alwaysTranslate?: boolean;
 }
 
@@ -44,7 +44,7 @@ export async function handleGeneration(
     stream: head.stream,
     context: { model: head.model, ...head.context },
     signal: c.req.raw.signal,
-    renameModel: head.renameModel ?? ((model) => withModel(body, model)),
+    renameModel: head.modelInUrl ? () => rawBody : (model) => withModel(body, model),
     alwaysTranslate: head.alwaysTranslate,
   });
 }

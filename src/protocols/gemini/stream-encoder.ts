@@ -1,0 +1,187 @@
+import type { FinishReason, StreamEvent } from '../../core/response.ts';
+import type { ToolCallPart } from '../../core/request.ts';
+import type { ClientContext, StreamEncoder } from '../codec.ts';
+import { functionCallPart, geminiSignature } from './encode-parts.ts';
+import { googleErrorBody } from './errors.ts';
+import { type StreamFraming, jsonArrayFraming, sseFraming } from './framing.ts';
+import { finishReasonToGemini } from './map-finish-reason.ts';
+import { SignatureCarrier, looseSignature } from './signature-carrier.ts';
+import type { GeminiCandidate, GeminiPart, GeminiUsageMetadata, GenerateContentResponse } from './types.ts';
+import { tokenUsageToGemini } from './usage.ts';
+
+interface Block {
+  number: number;
+  ended: boolean;
+  /** Parts held back while an earlier block of the choice is still open. */
+  held: GeminiPart[];
+  /** A tool call, sent as one functionCall part once the block has ended and its turn comes. */
+  call?: Pick<ToolCallPart, 'id' | 'name' | 'arguments' | 'signature'>;
+}
+
+interface ChoiceState {
+  /** Blocks in start order: the first one streams, later ones wait their turn. */
+  blocks: Block[];
+  carrier: SignatureCarrier;
+  finish?: FinishReason;
+  madeToolCalls: boolean;
+}
+
+export interface GeminiStreamOptions {
+  /** `sse` for `?alt=sse`, `json-array` for streamGenerateContent without it. */
+  framing: 'sse' | 'json-array';
+  /** Wraps each response element (not errors), e.g. in the Code Assist `{response}` envelope. */
+  wrap?: (response: GenerateContentResponse) => unknown;
+}
+
+/**
+ * Canonical events → a Gemini stream: each element is a GenerateContentResponse with the
+ * parts of that moment. Gemini has no block boundaries: text and thoughts go out as they
+ * come, a tool call as one complete functionCall part when its block ends, and the finish
+ * reasons and usage together in the last element.
+ */
+export class GeminiStreamEncoder implements StreamEncoder {
+  readonly contentType: string;
+  private readonly framing: StreamFraming;
+  private responseId = '';
+  private usage: GeminiUsageMetadata | undefined;
+  private failed = false;
+  private readonly choices = new Map<number, ChoiceState>();
+
+  constructor(
+    private readonly context: ClientContext,
+    private readonly options: GeminiStreamOptions,
+  ) {
+    this.framing = options.framing === 'sse' ? sseFraming() : jsonArrayFraming();
+    this.contentType = this.framing.contentType;
+  }
+
+  encode(event: StreamEvent): string {
+    if (this.failed) return '';
+    switch (event.type) {
+      case 'start':
+        this.responseId = event.id;
+        return '';
+      case 'block_start': {
+        const state = this.choice(event.choice);
+        const block: Block = { number: event.block, ended: false, held: [] };
+        if (event.kind === 'tool_call') {
+          block.call = { id: event.id, name: event.name, arguments: '' };
+          state.madeToolCalls = true;
+        }
+        state.blocks.push(block);
+        return '';
+      }
+      case 'text':
+        return this.deliver(event.choice, event.block, { text: event.text });
+      case 'reasoning':
+        return this.deliver(event.choice, event.block, { text: event.text, thought: true });
+      case 'tool_arguments': {
+        const call = this.block(event.choice, event.block)?.call;
+        if (call) call.arguments += event.delta;
+        return '';
+      }
+      case 'signature': {
+        const value = geminiSignature(event.signature);
+        if (value === undefined) return '';
+        const call = this.block(event.choice, event.block)?.call;
+        if (call) {
+          call.signature = event.signature;
+          return '';
+        }
+        // Thinking already sent: the signature rides on the next part, as Gemini sends it.
+        return this.deliver(event.choice, event.block, looseSignature(value));
+      }
+      case 'refusal':
+        return this.write(event.choice, [{ text: event.text }]);
+      case 'block_end': {
+        const block = this.block(event.choice, event.block);
+        if (!block) return '';
+        block.ended = true;
+        return this.drain(event.choice);
+      }
+      case 'finish':
+        this.choice(event.choice).finish = event.reason;
+        return '';
+      case 'usage':
+        this.usage = tokenUsageToGemini(event.usage);
+        return '';
+      case 'error':
+        this.failed = true;
+        return this.framing.element(googleErrorBody(event.error));
+    }
+  }
+
+  end(): string {
+    if (this.failed) return this.framing.close();
+    let text = '';
+    for (const [index, state] of this.choices) {
+      for (const block of state.blocks) block.ended = true;
+      text += this.drain(index);
+    }
+    if (this.choices.size === 0) this.choice(0);
+    const candidates: GeminiCandidate[] = [...this.choices.entries()].map(([index, state]) => {
+      const parts = state.carrier.flush();
+      return {
+        // Google ends with an empty text part too; clients look for content in every element.
+        content: { role: 'model', parts: parts.length > 0 ? parts : [{ text: '' }] },
+        finishReason: finishReasonToGemini(state.finish ?? (state.madeToolCalls ? 'tool_calls' : 'stop')),
+        index,
+      };
+    });
+    const last: GenerateContentResponse = { candidates };
+    if (this.usage) last.usageMetadata = this.usage;
+    return text + this.element(last) + this.framing.close();
+  }
+
+  /** A part of one block: written now if its block is the one streaming, else held. */
+  private deliver(choice: number, number: number, part: GeminiPart): string {
+    const state = this.choice(choice);
+    const block = state.blocks.find((candidate) => candidate.number === number);
+    if (block && block !== state.blocks[0]) {
+      block.held.push(part);
+      return '';
+    }
+    return this.write(choice, [part]);
+  }
+
+  /** Writes the ended blocks at the head of the queue, then what the next one holds. */
+  private drain(choice: number): string {
+    const { blocks } = this.choice(choice);
+    const parts: GeminiPart[] = [];
+    while (blocks[0]?.ended) {
+      const block = blocks.shift()!;
+      parts.push(...block.held, ...(block.call ? [functionCallPart(block.call)] : []));
+    }
+    if (blocks[0]) parts.push(...blocks[0].held.splice(0));
+    return this.write(choice, parts);
+  }
+
+  private write(choice: number, parts: GeminiPart[]): string {
+    const { carrier } = this.choice(choice);
+    const out = parts.flatMap((part) => carrier.push(part));
+    if (out.length === 0) return '';
+    return this.element({ candidates: [{ content: { role: 'model', parts: out }, index: choice }] });
+  }
+
+  private element(response: GenerateContentResponse): string {
+    const full: GenerateContentResponse = { ...response, modelVersion: this.context.model, responseId: this.responseId };
+    return this.framing.element(this.options.wrap ? this.options.wrap(full) : full);
+  }
+
+  private block(choice: number, number: number): Block | undefined {
+    return this.choice(choice).blocks.find((block) => block.number === number);
+  }
+
+  private choice(index: number): ChoiceState {
+    let state = this.choices.get(index);
+    if (!state) {
+      state = { blocks: [], carrier: new SignatureCarrier(), madeToolCalls: false };
+      this.choices.set(index, state);
+    }
+    return state;
+  }
+}
+
+export function createGeminiStreamEncoder(context: ClientContext, options: GeminiStreamOptions = { framing: 'sse' }): GeminiStreamEncoder {
+  return new GeminiStreamEncoder(context, options);
+}

@@ -1,0 +1,50 @@
+import { reasoningBudget, reasoningEffort } from '../../core/reasoning.ts';
+import type { ReasoningConfig, ReasoningEffort } from '../../core/request.ts';
+import { invalid } from './invalid.ts';
+import { isGemini3 } from './models.ts';
+import type { GeminiThinkingConfig } from './types.ts';
+
+const LEVELS: Record<string, ReasoningEffort> = { minimal: 'minimal', low: 'low', medium: 'medium', high: 'high' };
+
+/** Gemini's "dynamic" budget: the model decides. */
+const DYNAMIC_BUDGET = -1;
+
+/**
+ * `thinkingConfig` → canonical. A dynamic budget (-1) has no canonical form: it reads as
+ * effort `medium`, the middle of the table and OpenAI's default. Budget 0 turns thinking off.
+ */
+export function reasoningFromThinking(config: GeminiThinkingConfig): ReasoningConfig | undefined {
+  const reasoning: ReasoningConfig = {};
+  const { thinkingLevel: level, thinkingBudget: budget, includeThoughts } = config;
+  if (level !== undefined && level !== 'THINKING_LEVEL_UNSPECIFIED') {
+    const effort = LEVELS[level.toLowerCase()];
+    if (!effort) throw invalid(`Unknown thinkingLevel "${level}".`, 'generationConfig.thinkingConfig.thinkingLevel');
+    reasoning.effort = effort;
+  }
+  if (budget === DYNAMIC_BUDGET) reasoning.effort ??= 'medium';
+  else if (budget !== undefined) {
+    reasoning.budgetTokens = budget;
+    if (budget === 0) reasoning.effort = 'none';
+  }
+  if (includeThoughts !== undefined) reasoning.includeThoughts = includeThoughts;
+  return Object.keys(reasoning).length > 0 ? reasoning : undefined;
+}
+
+/**
+ * Canonical → `thinkingConfig`. Gemini 3 gets a level (it cannot switch thinking off, so
+ * `none` asks for the lowest), older models a budget from the shared table. Thoughts are
+ * included whenever reasoning is on, unless the client said otherwise.
+ */
+export function thinkingConfigFor(model: string, reasoning: ReasoningConfig): GeminiThinkingConfig {
+  const config: GeminiThinkingConfig = {};
+  const effort = reasoningEffort(reasoning);
+  if (isGemini3(model)) {
+    if (effort) config.thinkingLevel = effort === 'medium' || effort === 'high' ? 'high' : 'low';
+  } else {
+    const budget = reasoningBudget(reasoning);
+    if (budget !== undefined) config.thinkingBudget = budget;
+  }
+  const includeThoughts = reasoning.includeThoughts ?? (effort === undefined ? undefined : effort !== 'none');
+  if (includeThoughts !== undefined) config.includeThoughts = includeThoughts;
+  return config;
+}

@@ -1,0 +1,27 @@
+import type { TokenUsage } from '../../core/usage.ts';
+import type { GeminiUsageMetadata } from './types.ts';
+
+/**
+ * Gemini counts thoughts apart from the candidates and tool-use prompt tokens apart from
+ * the prompt (total = prompt + toolUsePrompt + candidates + thoughts): add them back.
+ */
+export function tokenUsageFromGemini(usage: GeminiUsageMetadata): TokenUsage {
+  const thoughts = usage.thoughtsTokenCount ?? 0;
+  return {
+    input: (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0),
+    output: (usage.candidatesTokenCount ?? 0) + thoughts,
+    cached: usage.cachedContentTokenCount ?? 0,
+    reasoning: thoughts,
+  };
+}
+
+export function tokenUsageToGemini(usage: TokenUsage): GeminiUsageMetadata {
+  const metadata: GeminiUsageMetadata = {
+    promptTokenCount: usage.input,
+    candidatesTokenCount: usage.output - usage.reasoning,
+    totalTokenCount: usage.input + usage.output,
+  };
+  if (usage.cached > 0) metadata.cachedContentTokenCount = usage.cached;
+  if (usage.reasoning > 0) metadata.thoughtsTokenCount = usage.reasoning;
+  return metadata;
+}

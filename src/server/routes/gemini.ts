@@ -1,0 +1,119 @@
+import { Hono, type Context } from 'hono';
+import { ProxyError } from '../../core/errors.ts';
+import { countTokens } from '../../gateway/count.ts';
+import type { InboundCodec } from '../../protocols/codec.ts';
+import {
+  createGeminiStreamEncoder,
+  decodeCountTokensRequest,
+  encodeCountTokensResponse,
+  geminiInbound,
+  unwrapCodeAssistRequest,
+  wrapCodeAssistResponse,
+} from '../../protocols/gemini/index.ts';
+import type { GenerateContentResponse } from '../../protocols/gemini/types.ts';
+import type { Runtime } from '../runtime.ts';
+import { handleGeneration, parseJsonObject } from './generation.ts';
+
+/**
+ * The Gemini API (`/v1beta/models/…`) and Gemini CLI's Code Assist form (`/v1internal:…`),
+ * so Google's SDKs and Gemini CLI can use any provider's models.
+ */
+export function geminiRoutes(runtime: Runtime): Hono {
+  const app = new Hono();
+
+  app.get('/v1beta/models', (c) => c.json({ models: runtime.state.router.uniqueModels().map(({ id }) => modelInfo(id)) }));
+  app.get('/v1beta/models/:model{[^:]+}', (c) => {
+    const id = c.req.param('model');
+    const known = runtime.state.router.uniqueModels().some((model) => model.id === id);
+    return known ? c.json(modelInfo(id)) : geminiInbound.errorResponse(new ProxyError('not_found', `models/${id} is not found.`));
+  });
+
+  app.post('/v1beta/models/:target{.+}', (c) => {
+    const target = c.req.param('target');
+    const split = target.lastIndexOf(':');
+    const model = target.slice(0, split);
+    const method = target.slice(split + 1);
+    if (split <= 0) return geminiInbound.errorResponse(new ProxyError('not_found', `Unknown method on models/${target}.`));
+    if (method === 'countTokens') return countGeminiTokens(c, runtime, (body) => ({ model, request: body, sameAsUpstream: true }));
+    if (method !== 'generateContent' && method !== 'streamGenerateContent') {
+      return geminiInbound.errorResponse(new ProxyError('not_found', `Method ${method} is not supported.`));
+    }
+    const stream = method === 'streamGenerateContent';
+    // Without alt=sse Google streams one JSON array; no upstream speaks that, so it is always encoded here.
+    const jsonArray = stream && c.req.query('alt') !== 'sse';
+    const inbound = jsonArray ? withStreamFraming(geminiInbound, 'json-array') : geminiInbound;
+    return handleGeneration(c, runtime, inbound, () => ({ model, stream, alwaysTranslate: jsonArray, modelInUrl: true }));
+  });
+
+  app.post('/:method{v1internal:[A-Za-z]+}', (c) => {
+    const method = c.req.param('method').slice('v1internal:'.length);
+    if (method === 'countTokens') {
+      return countGeminiTokens(c, runtime, (body) => {
+        const request = (body.request ?? {}) as { model?: unknown };
+        const model = typeof request.model === 'string' ? request.model.replace(/^models\//, '') : '';
+        return { model, request, sameAsUpstream: false };
+      });
+    }
+    if (method !== 'generateContent' && method !== 'streamGenerateContent') {
+      return geminiInbound.errorResponse(new ProxyError('not_found', `Method ${method} is not supported.`));
+    }
+    return handleGeneration(c, runtime, codeAssistInbound, (body) => {
+      const envelope = unwrapCodeAssistRequest(body);
+      return { model: envelope.model, stream: method === 'streamGenerateContent', alwaysTranslate: true };
+    });
+  });
+  return app;
+}
+
+/** Gemini CLI's envelope: the request inside `{model, project, request}`, answers inside `{response}`. */
+const codeAssistInbound: InboundCodec = {
+  ...geminiInbound,
+  decodeRequest: (body, context) => geminiInbound.decodeRequest(unwrapCodeAssistRequest(body).request, context),
+  encodeResponse: (response, context) => wrapCodeAssistResponse(geminiInbound.encodeResponse(response, context) as GenerateContentResponse),
+  createStreamEncoder: (context) => createGeminiStreamEncoder(context, { framing: 'sse', wrap: (chunk) => wrapCodeAssistResponse(chunk) }),
+};
+
+function withStreamFraming(inbound: InboundCodec, framing: 'sse' | 'json-array'): InboundCodec {
+  return { ...inbound, createStreamEncoder: (context) => createGeminiStreamEncoder(context, { framing }) };
+}
+
+/**
+ * countTokens, from the Gemini API (model in the URL, body as the upstream takes it) or
+ * from Code Assist (model and body inside an envelope, so always counted here or re-sent).
+ */
+async function countGeminiTokens(
+  c: Context,
+  runtime: Runtime,
+  read: (body: Record<string, unknown>) => { model: string; request: unknown; sameAsUpstream: boolean },
+): Promise<Response> {
+  const rawBody = await c.req.text();
+  let target: ReturnType<typeof read>;
+  try {
+    target = read(parseJsonObject(rawBody));
+    if (!target.model) throw new ProxyError('invalid_request', 'The request names no model.', { param: 'model' });
+  } catch (error) {
+    return geminiInbound.errorResponse(error as ProxyError);
+  }
+  const upstreamBody = target.sameAsUpstream ? rawBody : JSON.stringify(target.request);
+  return countTokens(runtime, {
+    inbound: geminiInbound,
+    rawBody: upstreamBody,
+    model: target.model,
+    signal: c.req.raw.signal,
+    // The model lives in the URL: the body needs no renaming.
+    renameModel: () => upstreamBody,
+    decode: () => decodeCountTokensRequest(target.request, { model: target.model }),
+    render: encodeCountTokensResponse,
+  });
+}
+
+function modelInfo(id: string) {
+  return {
+    name: `models/${id}`,
+    baseModelId: id,
+    version: '001',
+    displayName: id,
+    description: `${id} through llm-mux`,
+    supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens'],
+  };
+}
