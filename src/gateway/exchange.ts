@@ -1,11 +1,11 @@
 import { ResponseAggregator } from '../core/aggregate.ts';
 import { ProxyError } from '../core/errors.ts';
 import { parseReasoningSuffix } from '../core/reasoning.ts';
-import type { CanonicalRequest } from '../core/request.ts';
+import type { CanonicalRequest, ReasoningConfig } from '../core/request.ts';
 import type { StreamEvent } from '../core/response.ts';
 import { responseToEvents } from '../core/response-events.ts';
 import type { TokenUsage } from '../core/usage.ts';
-import type { ClientContext, InboundCodec, OutboundCodec } from '../protocols/codec.ts';
+import type { ClientContext, InboundCodec, OutboundCodec, StreamEncoder } from '../protocols/codec.ts';
 import { outboundCodec } from '../protocols/registry.ts';
 import { readUpstreamMessages } from '../protocols/framing.ts';
 import { upstreamTarget } from '../providers/endpoints.ts';
@@ -53,42 +53,33 @@ export async function runExchange(runtime: Runtime, request: ClientRequest): Pro
   }
 }
 
+/** Records one finished exchange: usage counters and a log line. */
+type Recorder = (status: number, usage?: TokenUsage) => void;
+
 async function exchange(runtime: Runtime, request: ClientRequest): Promise<Response> {
   const started = performance.now();
   const state = runtime.state;
   const { routes, reasoning } = resolveRoutes(runtime, request.model);
   const passthrough = (route: Route) =>
     route.provider.protocol === request.inbound.protocol && !reasoning && !request.alwaysTranslate;
-
   // Decoded once, and only when some route needs translating.
-  let canonical: CanonicalRequest | undefined;
-  if (!routes.every(passthrough)) {
-    // The route knows whether the client streams (Gemini says so in the URL, not the body).
-    canonical = { ...request.inbound.decodeRequest(request.body, request.context), stream: request.stream };
-    if (reasoning) canonical.reasoning = reasoning;
-    if (routes.some((route) => !passthrough(route) && outboundCodec(route.provider.protocol).inlineImagesOnly)) {
-      canonical = await inlineImages(canonical, {
-        allowPrivate: state.config.images['allow-private-urls'],
-        maxBytes: state.config.images['max-bytes'],
-        fetch: state.fetch,
-        signal: request.signal,
-      });
-    }
-  }
+  const canonical = routes.every(passthrough) ? undefined : await canonicalRequest(runtime, request, routes.filter((route) => !passthrough(route)), reasoning);
 
-  const record = (route: Route, status: number, usage?: TokenUsage) => {
-    runtime.usage.record({ provider: route.provider.id, model: request.model, ok: status < 400, usage });
-    runtime.logger.info('request', {
-      protocol: request.inbound.protocol,
-      upstream: route.provider.protocol,
-      model: request.model,
-      provider: route.provider.id,
-      stream: request.stream,
-      status,
-      ms: Math.round(performance.now() - started),
-      tokens: usage ? usage.input + usage.output : undefined,
-    });
-  };
+  const recorderFor =
+    (route: Route): Recorder =>
+    (status, usage) => {
+      runtime.usage.record({ provider: route.provider.id, model: request.model, ok: status < 400, usage });
+      runtime.logger.info('request', {
+        protocol: request.inbound.protocol,
+        upstream: route.provider.protocol,
+        model: request.model,
+        provider: route.provider.id,
+        stream: request.stream,
+        status,
+        ms: Math.round(performance.now() - started),
+        tokens: usage ? usage.input + usage.output : undefined,
+      });
+    };
 
   const { response, route } = await forward(
     routes,
@@ -103,46 +94,70 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
     },
     { fetch: state.fetch, logger: runtime.logger, retries: state.config['request-retry'], signal: request.signal },
   ).catch((error: unknown) => {
-    if (error instanceof ProxyError) record(routes[0]!, error.status);
+    if (error instanceof ProxyError) recorderFor(routes[0]!)(error.status);
     throw error;
   });
 
+  const record = recorderFor(route);
   const outbound = outboundCodec(route.provider.protocol);
-  const same = passthrough(route);
   if (!response.ok) {
-    record(route, response.status);
-    return upstreamErrorResponse(response, outbound, request.inbound, same);
+    record(response.status);
+    return upstreamErrorResponse(response, outbound, request.inbound, passthrough(route));
   }
-  const contentType = response.headers.get('content-type') ?? '';
-  const streamed = /event-stream|ndjson/.test(contentType) && response.body !== null;
+  return passthrough(route) ? answerSameProtocol(request, outbound, response, record) : answerTranslated(request, outbound, response, record);
+}
 
-  if (same && streamed && request.stream) {
-    const errorEncoder = request.inbound.createStreamEncoder(request.context);
-    const body = observeStream(response.body!, outbound, (error) => errorEncoder.encode({ type: 'error', error }), (outcome) =>
-      record(route, outcome.failed ? 502 : 200, outcome.usage),
-    );
-    return new Response(body, { status: 200, headers: streamHeaders(contentType) });
-  }
-  if (same && !streamed) {
+/** The client's request in canonical form, with images inlined when a target needs them. */
+async function canonicalRequest(
+  runtime: Runtime,
+  request: ClientRequest,
+  translatedRoutes: readonly Route[],
+  reasoning: ReasoningConfig | undefined,
+): Promise<CanonicalRequest> {
+  // The route knows whether the client streams (Gemini says so in the URL, not the body).
+  const canonical: CanonicalRequest = { ...request.inbound.decodeRequest(request.body, request.context), stream: request.stream };
+  if (reasoning) canonical.reasoning = reasoning;
+  if (!translatedRoutes.some((route) => outboundCodec(route.provider.protocol).inlineImagesOnly)) return canonical;
+  const { config, fetch } = runtime.state;
+  return inlineImages(canonical, {
+    allowPrivate: config.images['allow-private-urls'],
+    maxBytes: config.images['max-bytes'],
+    fetch,
+    signal: request.signal,
+  });
+}
+
+/** Client and upstream speak the same protocol: bytes go through, watched for usage. */
+async function answerSameProtocol(request: ClientRequest, outbound: OutboundCodec, response: Response, record: Recorder): Promise<Response> {
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!isStreamBody(response)) {
     const text = await response.text();
-    record(route, response.status, usageOfBody(text, outbound));
+    record(response.status, usageOfBody(text, outbound));
     return new Response(text, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
   }
-  if (same && outbound.foldStream) {
-    const folded = await outbound.foldStream(readUpstreamMessages(response.body!, outbound.streamFraming));
-    if ('error' in folded) {
-      record(route, folded.error.status, folded.usage);
-      return request.inbound.errorResponse(folded.error);
-    }
-    record(route, 200, folded.usage);
-    return Response.json(folded.body);
-  }
-
-  // Translated (or a same-protocol stream folded through the canonical model).
-  const events = streamed ? decodeUpstreamStream(response.body!, outbound) : jsonAsEvents(response, outbound);
   if (request.stream) {
-    const body = encodeStream(events, request.inbound, request.context, (outcome) => record(route, outcome.failed ? 502 : 200, outcome.usage));
-    return new Response(body, { status: 200, headers: streamHeaders(request.inbound.createStreamEncoder(request.context).contentType) });
+    const renderError = (error: ProxyError) => request.inbound.createStreamEncoder(request.context).encode({ type: 'error', error });
+    const body = observeStream(response.body!, outbound, renderError, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
+    return new Response(body, { status: 200, headers: streamHeaders(contentType) });
+  }
+  // One JSON body wanted, a stream came: fold it in the protocol's own terms where it can.
+  if (!outbound.foldStream) return answerTranslated(request, outbound, response, record);
+  const folded = await outbound.foldStream(readUpstreamMessages(response.body!, outbound.streamFraming));
+  if ('error' in folded) {
+    record(folded.error.status, folded.usage);
+    return request.inbound.errorResponse(folded.error);
+  }
+  record(200, folded.usage);
+  return Response.json(folded.body);
+}
+
+/** The upstream's answer, streamed or not, translated into the client's protocol. */
+async function answerTranslated(request: ClientRequest, outbound: OutboundCodec, response: Response, record: Recorder): Promise<Response> {
+  const events = isStreamBody(response) ? decodeUpstreamStream(response.body!, outbound) : jsonAsEvents(response, outbound);
+  if (request.stream) {
+    const streamEncoder = request.inbound.createStreamEncoder(request.context);
+    const body = encodeStream(events, streamEncoder, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
+    return new Response(body, { status: 200, headers: streamHeaders(streamEncoder.contentType) });
   }
   const aggregator = new ResponseAggregator();
   const outcome: StreamOutcome = { failed: false, cancelled: false };
@@ -154,15 +169,17 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
   }
   try {
     const result = aggregator.result();
-    record(route, 200, outcome.usage);
+    record(200, outcome.usage);
     return Response.json(request.inbound.encodeResponse(result, request.context));
   } catch (error) {
-    if (error instanceof ProxyError) {
-      record(route, error.status, outcome.usage);
-      return request.inbound.errorResponse(error);
-    }
-    throw error;
+    if (!(error instanceof ProxyError)) throw error;
+    record(error.status, outcome.usage);
+    return request.inbound.errorResponse(error);
   }
+}
+
+function isStreamBody(response: Response): boolean {
+  return response.body !== null && /event-stream|ndjson/.test(response.headers.get('content-type') ?? '');
 }
 
 /** Exact model names first; then a reasoning suffix (`-thinking-4096`, `-high`) on a known model. */
@@ -196,11 +213,9 @@ async function* jsonAsEvents(response: Response, outbound: OutboundCodec): Async
 /** Canonical event batches → the client's stream, encoded as they arrive. */
 function encodeStream(
   events: AsyncGenerator<StreamEvent[]>,
-  inbound: InboundCodec,
-  context: ClientContext,
+  streamEncoder: StreamEncoder,
   onEnd: (outcome: StreamOutcome) => void,
 ): ReadableStream<Uint8Array> {
-  const streamEncoder = inbound.createStreamEncoder(context);
   const outcome: StreamOutcome = { failed: false, cancelled: false };
   let ended = false;
   const end = () => {
