@@ -32,6 +32,7 @@ export function encodeGeminiRequest(request: CanonicalRequest): Record<string, u
   if (request.toolChoice) body.toolConfig = encodeToolChoice(request.toolChoice);
   const generationConfig = encodeGenerationConfig(request);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
+  // Spread into an object type: an interface does not widen to Record<string, unknown>.
   return { ...body };
 }
 

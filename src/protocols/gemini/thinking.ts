@@ -17,9 +17,12 @@ export function reasoningFromThinking(config: GeminiThinkingConfig): ReasoningCo
   const reasoning: ReasoningConfig = {};
   const { thinkingLevel: level, thinkingBudget: budget, includeThoughts } = config;
   if (level !== undefined && level !== 'THINKING_LEVEL_UNSPECIFIED') {
-    const effort = LEVELS[level.toLowerCase()];
+    const effort = LEVELS[String(level).toLowerCase()];
     if (!effort) throw invalid(`Unknown thinkingLevel "${level}".`, 'generationConfig.thinkingConfig.thinkingLevel');
     reasoning.effort = effort;
+  }
+  if (budget !== undefined && !Number.isInteger(budget)) {
+    throw invalid('thinkingBudget must be an integer.', 'generationConfig.thinkingConfig.thinkingBudget');
   }
   if (budget === DYNAMIC_BUDGET) reasoning.effort ??= 'medium';
   else if (budget !== undefined) {

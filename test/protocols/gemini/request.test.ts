@@ -397,6 +397,8 @@ describe('decodeRequest details', () => {
     ['a bad number', { ...user([{ text: 'x' }]), generationConfig: { temperature: 'hot' } }, 'temperature'],
     ['bad stop sequences', { ...user([{ text: 'x' }]), generationConfig: { stopSequences: 'END' } }, 'stopSequences'],
     ['an unknown thinking level', { ...user([{ text: 'x' }]), generationConfig: { thinkingConfig: { thinkingLevel: 'max' } } }, 'thinkingLevel'],
+    ['a fractional thinking budget', { ...user([{ text: 'x' }]), generationConfig: { thinkingConfig: { thinkingBudget: 1.5 } } }, 'thinkingBudget'],
+    ['a function response that is not an object', { contents: [{ role: 'user', parts: [{ functionResponse: { name: 'f', response: 'ok' } }] }] }, 'functionResponse.response'],
   ])('refuses %s with a 400 naming it', (_case, body, mention) => {
     let error: unknown;
     try {
