@@ -85,3 +85,10 @@ export class ResponseAggregator {
     return choice;
   }
 }
+
+/** The answer a complete list of events describes (throws the error of an `error` event). */
+export function aggregateEvents(events: Iterable<StreamEvent>): CanonicalResponse {
+  const aggregator = new ResponseAggregator();
+  for (const event of events) aggregator.add(event);
+  return aggregator.result();
+}

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReasoningPart, ToolCallPart } from '../../../src/core/request.ts';
 import type { CanonicalResponse, StreamEvent } from '../../../src/core/response.ts';
-import { collectResponse } from '../../../src/protocols/gemini/collect-response.ts';
+import { aggregateEvents } from '../../../src/core/aggregate.ts';
 import { geminiOutbound } from '../../../src/protocols/gemini/index.ts';
 import { listFixtures, loadFixture, type Fixture } from '../../support/fixtures.ts';
 import { checkEventRules, decodeSse, fixtureElements, viewOf } from './support.ts';
@@ -22,7 +22,7 @@ async function decode(fixture: Fixture): Promise<{ events?: StreamEvent[]; respo
     const decoder = geminiOutbound.createStreamDecoder();
     events = [...fixtureElements(fixture).flatMap((element) => decoder.push({ data: JSON.stringify(element) })), ...decoder.end()];
   }
-  return { events, response: collectResponse(events) };
+  return { events, response: aggregateEvents(events) };
 }
 
 const texts = (response: CanonicalResponse, type: 'text' | 'reasoning') =>
@@ -157,7 +157,7 @@ describe('stream decoder details', () => {
       ...decoder.push(part({ partialArgs: [{ jsonPath: '$.__proto__.polluted', stringValue: 'no' }, { jsonPath: 'not a path', stringValue: 'x' }] })),
       ...decoder.end(),
     ];
-    const call = collectResponse(events).choices[0]!.content[0] as ToolCallPart;
+    const call = aggregateEvents(events).choices[0]!.content[0] as ToolCallPart;
     expect(JSON.parse(call.arguments)).toEqual({ fixed: 1, a: { b: [null, 2] }, 'odd key': true, s: 'hello', n: null, ['__proto__']: { polluted: 'no' } });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -185,7 +185,7 @@ describe('stream decoder details', () => {
 
   it('maps finish reasons, with STOP after a call read as tool_calls', () => {
     const finish = (reason: string, parts: unknown[] = [{ text: 'x' }]) =>
-      collectResponse([
+      aggregateEvents([
         ...geminiOutbound.createStreamDecoder().push(chunk({ candidates: [{ content: { parts }, finishReason: reason }] })),
       ]).choices[0]!.finishReason;
     expect(finish('STOP')).toBe('stop');
@@ -198,7 +198,7 @@ describe('stream decoder details', () => {
 
   it('a blocked prompt finishes with content_filter', () => {
     const events = geminiOutbound.createStreamDecoder().push(chunk({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 } }));
-    expect(collectResponse(events).choices).toEqual([{ index: 0, content: [], finishReason: 'content_filter' }]);
+    expect(aggregateEvents(events).choices).toEqual([{ index: 0, content: [], finishReason: 'content_filter' }]);
   });
 
   it('several candidates become several choices', () => {
@@ -222,7 +222,7 @@ describe('stream decoder details', () => {
     const decoder = geminiOutbound.createStreamDecoder();
     const events = [...decoder.push(thought('a', 'S1')), ...decoder.push(thought('b')), ...decoder.push(thought('c', 'S2')), ...decoder.end()];
     checkEventRules(events);
-    expect(collectResponse(events).choices[0]!.content as ReasoningPart[]).toEqual([
+    expect(aggregateEvents(events).choices[0]!.content as ReasoningPart[]).toEqual([
       { type: 'reasoning', text: 'ab', signature: { protocol: 'gemini', value: 'S1' } },
       { type: 'reasoning', text: 'c', signature: { protocol: 'gemini', value: 'S2' } },
     ]);

@@ -1,7 +1,7 @@
 // encodeResponse on answers from other protocols, and collecting events into an answer.
 import { describe, expect, it } from 'vitest';
 import type { CanonicalResponse, StreamEvent } from '../../../src/core/response.ts';
-import { collectResponse } from '../../../src/protocols/gemini/collect-response.ts';
+import { aggregateEvents } from '../../../src/core/aggregate.ts';
 import { geminiInbound, geminiOutbound } from '../../../src/protocols/gemini/index.ts';
 import { unknownFields } from './proto.ts';
 
@@ -67,7 +67,7 @@ describe('encodeResponse', () => {
   });
 });
 
-describe('collectResponse', () => {
+describe('aggregateEvents', () => {
   it('folds every kind of event, in block order per choice, sorted by choice', () => {
     const events: StreamEvent[] = [
       { type: 'start', id: 'a', model: 'm', created: 5 },
@@ -81,7 +81,7 @@ describe('collectResponse', () => {
       { type: 'finish', choice: 0, reason: 'stop', stopSequence: 'END' },
       { type: 'usage', usage: { input: 1, output: 2, cached: 0, reasoning: 0 } },
     ];
-    expect(collectResponse(events)).toEqual({
+    expect(aggregateEvents(events)).toEqual({
       id: 'a',
       model: 'm',
       created: 5,

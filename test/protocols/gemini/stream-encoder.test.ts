@@ -5,7 +5,7 @@ import { ApiError } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../../src/core/errors.ts';
 import type { StreamEvent } from '../../../src/core/response.ts';
-import { collectResponse } from '../../../src/protocols/gemini/collect-response.ts';
+import { aggregateEvents } from '../../../src/core/aggregate.ts';
 import { jsonArrayFraming } from '../../../src/protocols/gemini/framing.ts';
 import { createGeminiStreamEncoder, geminiInbound, geminiOutbound } from '../../../src/protocols/gemini/index.ts';
 import { listFixtures, loadFixture } from '../../support/fixtures.ts';
@@ -224,7 +224,7 @@ describe.each(listFixtures('gemini').filter((fixture) => fixture.status === 200)
 
     it('streams it back as Google sent it: same text, thoughts, calls and signature placement', async () => {
       const events = await decodeFixture(fixture);
-      const canonical = collectResponse(events).choices[0]!;
+      const canonical = aggregateEvents(events).choices[0]!;
       const view = await clientView(events);
       expect(view.text).toBe(wire.text);
       expect(view.thoughts).toBe(wire.thoughts);
@@ -237,7 +237,7 @@ describe.each(listFixtures('gemini').filter((fixture) => fixture.status === 200)
     });
 
     it('answers it as one generateContent body the SDK reads', async () => {
-      const response = collectResponse(await decodeFixture(fixture));
+      const response = aggregateEvents(await decodeFixture(fixture));
       const encoded = geminiInbound.encodeResponse(response, context);
       expect(unknownFields('GenerateContentResponse', encoded)).toEqual([]);
       const body = JSON.stringify(encoded);
