@@ -1,6 +1,7 @@
 import type { ImagePart } from '../core/request.ts';
 
-const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+// Parameters such as `;charset=…` may sit between the media type and `;base64`.
+const DATA_URL = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s;
 
 /** An image given as a URL: `data:` URLs become inline base64, anything else stays a URL. */
 export function imagePartFromUrl(url: string): ImagePart {

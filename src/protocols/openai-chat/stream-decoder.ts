@@ -29,16 +29,15 @@ export class ChatStreamDecoder implements StreamDecoder {
     try {
       chunk = JSON.parse(message.data) as ChatCompletionChunk;
     } catch {
-      return this.fail(new ProxyError('upstream', 'The upstream sent a malformed stream chunk.', { code: 'malformed_chunk' }));
+      return [...this.opening({}), ...this.fail(new ProxyError('upstream', 'The upstream sent a malformed stream chunk.', { code: 'malformed_chunk' }))];
     }
     if (chunk.error || message.event === 'error') {
       // OpenRouter bills the tokens on the error chunk itself.
       const billed: StreamEvent[] = chunk.usage ? [{ type: 'usage', usage: tokenUsageFromChat(chunk.usage) }] : [];
-      return [...billed, ...this.fail(chatStreamError(chunk))];
+      return [...this.opening(chunk), ...billed, ...this.fail(chatStreamError(chunk))];
     }
-    const events: StreamEvent[] = [];
     // Azure's first chunk has an empty id and no choices: wait for a real one.
-    if (!this.started && (chunk.id || chunk.choices?.length)) events.push(this.start(chunk));
+    const events = chunk.id || chunk.choices?.length ? this.opening(chunk) : [];
     for (const choice of chunk.choices ?? []) this.decodeChoice(choice, events);
     if (chunk.usage) events.push({ type: 'usage', usage: tokenUsageFromChat(chunk.usage) });
     return events;
@@ -55,6 +54,11 @@ export class ChatStreamDecoder implements StreamDecoder {
       events.push({ type: 'finish', choice: index, reason: state.madeToolCalls ? 'tool_calls' : 'stop' });
     }
     return events;
+  }
+
+  /** `start` unless sent already: every stream opens with one, even one that fails at once. */
+  private opening(chunk: ChatCompletionChunk): StreamEvent[] {
+    return this.started ? [] : [this.start(chunk)];
   }
 
   private start(chunk: ChatCompletionChunk): StreamEvent {
@@ -75,6 +79,8 @@ export class ChatStreamDecoder implements StreamDecoder {
   private decodeChoice(choice: ChatChunkChoice, events: StreamEvent[]): void {
     const index = choice.index ?? 0;
     const state = this.choice(index);
+    // OpenRouter repeats the finish chunk; a finished choice's blocks are closed for good.
+    if (state.finished) return;
     const delta = choice.delta ?? {};
     const reasoning = delta.reasoning_content ?? delta.reasoning;
     if (typeof reasoning === 'string' && reasoning !== '') this.appendText(index, state, 'reasoning', reasoning, events);

@@ -18,11 +18,14 @@ export class ChatStreamEncoder implements StreamEncoder {
   private id = newId('chatcmpl-');
   private created = Math.floor(Date.now() / 1000);
   private usage: ChatUsage | undefined;
+  private failed = false;
   private readonly choices = new Map<number, ChoiceState>();
 
   constructor(private readonly context: ClientContext) {}
 
   encode(event: StreamEvent): string {
+    // After an error chunk only [DONE] may follow.
+    if (this.failed) return '';
     switch (event.type) {
       case 'start':
         this.id = event.id.startsWith('chatcmpl') ? event.id : `chatcmpl-${event.id}`;
@@ -55,6 +58,7 @@ export class ChatStreamEncoder implements StreamEncoder {
         this.usage = tokenUsageToChat(event.usage);
         return '';
       case 'error':
+        this.failed = true;
         return `data: ${JSON.stringify(openAIErrorBody(event.error))}\n\n`;
       case 'signature':
       case 'block_end':
@@ -63,7 +67,7 @@ export class ChatStreamEncoder implements StreamEncoder {
   }
 
   end(): string {
-    const usage = this.context.streamUsage && this.usage ? this.chunk([], this.usage) : '';
+    const usage = this.context.streamUsage && this.usage && !this.failed ? this.chunk([], this.usage) : '';
     return `${usage}data: [DONE]\n\n`;
   }
 

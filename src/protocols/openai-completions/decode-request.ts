@@ -17,7 +17,7 @@ interface CompletionRequest {
   stream?: boolean | null;
 }
 
-function invalid(message: string, param: string): ProxyError {
+function invalid(message: string, param?: string): ProxyError {
   return new ProxyError('invalid_request', message, { param, code: 'invalid_request' });
 }
 
@@ -26,6 +26,7 @@ function invalid(message: string, param: string): ProxyError {
  * prompts in one request and `echo` have no equivalent in chat models: refused.
  */
 export function decodeCompletionRequest(body: unknown): CanonicalRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('The request body must be a JSON object.');
   const request = body as CompletionRequest;
   if (typeof request.model !== 'string' || request.model === '') throw invalid('You must provide a model parameter.', 'model');
   const prompt = Array.isArray(request.prompt) && request.prompt.length === 1 ? request.prompt[0] : request.prompt;

@@ -12,10 +12,13 @@ export class CompletionStreamEncoder implements StreamEncoder {
   private id = newId('cmpl-');
   private created = Math.floor(Date.now() / 1000);
   private usage: ChatUsage | undefined;
+  private failed = false;
 
   constructor(private readonly context: ClientContext) {}
 
   encode(event: StreamEvent): string {
+    // After an error chunk only [DONE] may follow.
+    if (this.failed) return '';
     switch (event.type) {
       case 'start':
         this.id = `cmpl-${event.id}`;
@@ -29,6 +32,7 @@ export class CompletionStreamEncoder implements StreamEncoder {
         this.usage = tokenUsageToChat(event.usage);
         return '';
       case 'error':
+        this.failed = true;
         return `data: ${JSON.stringify(openAIErrorBody(event.error))}\n\n`;
       default:
         return '';
@@ -36,7 +40,7 @@ export class CompletionStreamEncoder implements StreamEncoder {
   }
 
   end(): string {
-    const usage = this.context.streamUsage && this.usage ? this.chunk([], this.usage) : '';
+    const usage = this.context.streamUsage && this.usage && !this.failed ? this.chunk([], this.usage) : '';
     return `${usage}data: [DONE]\n\n`;
   }
 

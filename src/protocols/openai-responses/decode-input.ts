@@ -1,5 +1,5 @@
 import type { ImagePart, Message, Part, ReasoningPart, Role, TextPart } from '../../core/request.ts';
-import { imageSource } from './images.ts';
+import { imagePartFromUrl } from '../images.ts';
 import { SEGMENT_SEPARATOR, joinSegments, reasoningSegments } from './read-items.ts';
 import { signReasoning } from './signature.ts';
 import type { WireOutputItem } from './types.ts';
@@ -112,7 +112,7 @@ function decodeImage(part: Record<string, unknown>, param: string): ImagePart {
   if (typeof part.image_url !== 'string') {
     throw invalid(`'${param}' needs an image_url (a URL or a data: URL); file_id images live in OpenAI's file storage.`, `${param}.image_url`);
   }
-  return { type: 'image', source: imageSource(part.image_url) };
+  return imagePartFromUrl(part.image_url);
 }
 
 /** Content of system, developer and assistant messages: text only. */

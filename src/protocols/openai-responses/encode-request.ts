@@ -11,7 +11,7 @@ import type {
   ToolDefinition,
   ToolResultPart,
 } from '../../core/request.ts';
-import { imageUrl } from './images.ts';
+import { imagePartToUrl } from '../images.ts';
 import { outputText } from './output-items.ts';
 import { reasoningHandle } from './signature.ts';
 import type { FunctionTool, InputContent, InputItem, InputMessage, OutputText, TextFormat, ToolChoiceWire } from './types.ts';
@@ -73,7 +73,7 @@ function encodeMessage(message: Message): InputItem[] {
 
 function messageContent(role: Message['role'], part: Part): InputContent | OutputText | undefined {
   if (part.type === 'text') return role === 'user' ? { type: 'input_text', text: part.text } : outputText(part.text);
-  if (part.type === 'image' && role === 'user') return inputImage(part.source);
+  if (part.type === 'image' && role === 'user') return inputImage(part);
   return undefined;
 }
 
@@ -99,8 +99,8 @@ function standaloneItem(part: Part): InputItem | undefined {
   }
 }
 
-function inputImage(source: ImagePart['source']): InputContent {
-  return { type: 'input_image', image_url: imageUrl(source), detail: 'auto' };
+function inputImage(part: ImagePart): InputContent {
+  return { type: 'input_image', image_url: imagePartToUrl(part), detail: 'auto' };
 }
 
 /** A lone text result is a plain string, as most clients send it; anything else a part list. */
@@ -108,7 +108,7 @@ function toolOutput(result: ToolResultPart): string | InputContent[] {
   const [first, ...rest] = result.content;
   if (!first) return '';
   if (first.type === 'text' && rest.length === 0) return first.text;
-  return result.content.map((part) => (part.type === 'text' ? { type: 'input_text', text: part.text } : inputImage(part.source)));
+  return result.content.map((part) => (part.type === 'text' ? { type: 'input_text', text: part.text } : inputImage(part)));
 }
 
 /** `strict` defaults to true in the Responses API; a canonical tool is strict only when it says so. */
