@@ -1,12 +1,12 @@
 import type { CanonicalResponse } from '../../core/response.ts';
 import type { ClientContext } from '../codec.ts';
-import { finishReasonToChat } from '../openai-chat/map-finish-reason.ts';
+import { completionId, finishReasonToCompletion } from './map.ts';
 import { tokenUsageToChat } from '../openai-chat/usage.ts';
 
 /** Canonical → `text_completion`: each choice's text, tool calls and reasoning left out. */
 export function encodeCompletionResponse(response: CanonicalResponse, context: ClientContext) {
   return {
-    id: `cmpl-${response.id}`,
+    id: completionId(response.id),
     object: 'text_completion',
     created: response.created,
     model: context.model,
@@ -14,7 +14,7 @@ export function encodeCompletionResponse(response: CanonicalResponse, context: C
       text: choice.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join(''),
       index: choice.index,
       logprobs: null,
-      finish_reason: finishReasonToChat(choice.finishReason),
+      finish_reason: finishReasonToCompletion(choice.finishReason),
     })),
     ...(response.usage ? { usage: tokenUsageToChat(response.usage) } : {}),
   };

@@ -2,7 +2,7 @@ import { newId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/response.ts';
 import type { ClientContext, StreamEncoder } from '../codec.ts';
 import { openAIErrorBody } from '../openai-chat/errors.ts';
-import { finishReasonToChat } from '../openai-chat/map-finish-reason.ts';
+import { completionId, finishReasonToCompletion } from './map.ts';
 import type { ChatUsage } from '../openai-chat/types.ts';
 import { tokenUsageToChat } from '../openai-chat/usage.ts';
 
@@ -21,13 +21,13 @@ export class CompletionStreamEncoder implements StreamEncoder {
     if (this.failed) return '';
     switch (event.type) {
       case 'start':
-        this.id = `cmpl-${event.id}`;
+        this.id = completionId(event.id);
         this.created = event.created;
         return '';
       case 'text':
         return this.chunk([{ text: event.text, index: event.choice, logprobs: null, finish_reason: null }]);
       case 'finish':
-        return this.chunk([{ text: '', index: event.choice, logprobs: null, finish_reason: finishReasonToChat(event.reason) }]);
+        return this.chunk([{ text: '', index: event.choice, logprobs: null, finish_reason: finishReasonToCompletion(event.reason) }]);
       case 'usage':
         this.usage = tokenUsageToChat(event.usage);
         return '';
