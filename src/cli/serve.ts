@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
       const runtime = await Runtime.load({
         configPath,
         listenOverrides: { host: options.host, port: options.port },
-        logWrite: (line) => process.stderr.write(`${chalk.dim(line)}\n`),
+        logWrite: batchedWriter((text) => process.stderr.write(text), (line) => chalk.dim(line)),
       });
       const server = await listen(createApp(runtime), runtime.listener.host, runtime.listener.port).catch(
         (error: NodeJS.ErrnoException) => {
@@ -33,6 +33,21 @@ export function registerServe(program: Command): void {
       printBanner(runtime, server);
       stopOnSignals(runtime, server);
     });
+}
+
+/**
+ * Log lines are gathered and written once per event-loop turn: under load a write per
+ * request costs more than the request itself.
+ */
+function batchedWriter(write: (text: string) => void, style: (line: string) => string): (line: string) => void {
+  let pending = '';
+  return (line) => {
+    if (pending === '') setImmediate(() => {
+      write(pending);
+      pending = '';
+    });
+    pending += `${style(line)}\n`;
+  };
 }
 
 function parsePort(value: string): number {
