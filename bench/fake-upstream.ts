@@ -43,10 +43,19 @@ interface Payloads {
   models: Buffer;
 }
 
+function chunkText(chunkSize: number): string {
+  return 'abcdefghijklmnopqrstuvwxyz'.repeat(Math.ceil(chunkSize / 26)).slice(0, chunkSize);
+}
+
+/** The assistant message every answer carries, streamed or not. */
+export function answerText(chunks: number, chunkSize: number): string {
+  return chunkText(chunkSize).repeat(chunks);
+}
+
 function buildPayloads(chunks: number, chunkSize: number): Payloads {
   const created = Math.floor(Date.now() / 1000);
   const id = 'chatcmpl-bench';
-  const piece = 'abcdefghijklmnopqrstuvwxyz'.repeat(Math.ceil(chunkSize / 26)).slice(0, chunkSize);
+  const piece = chunkText(chunkSize);
   const usage = { prompt_tokens: PROMPT_TOKENS, completion_tokens: chunks, total_tokens: PROMPT_TOKENS + chunks };
   const sse = (data: unknown): Buffer => Buffer.from(`data: ${JSON.stringify(data)}\n\n`);
   const chunk = (choices: unknown[], extra: object = {}) =>
@@ -68,7 +77,7 @@ function buildPayloads(chunks: number, chunkSize: number): Payloads {
       object: 'chat.completion',
       created,
       model: MODEL,
-      choices: [{ index: 0, message: { role: 'assistant', content: piece.repeat(chunks) }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: answerText(chunks, chunkSize) }, finish_reason: 'stop' }],
       usage,
     }),
   );

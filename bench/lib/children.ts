@@ -4,6 +4,7 @@
  * under it, and always killed when the benchmark exits, however it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Child {
@@ -19,34 +20,50 @@ const OUTPUT_LINES = 40;
 const children = new Set<Child>();
 const exitHooks: Array<() => void> = [];
 
-export function spawnChild(name: string, command: string, args: string[], env?: NodeJS.ProcessEnv): Child {
-  const proc = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-  if (proc.pid === undefined) throw new Error(`could not start ${name}: ${command} ${args.join(' ')}`);
-  const lines: string[] = [];
-  let exited = false;
-  // Always drain the pipes: a child that logs per request would block on a full pipe.
-  for (const stream of [proc.stdout, proc.stderr]) {
-    stream?.setEncoding('utf8');
-    stream?.on('data', (text: string) => {
-      lines.push(...text.split('\n').filter(Boolean));
-      if (lines.length > OUTPUT_LINES) lines.splice(0, lines.length - OUTPUT_LINES);
-    });
+function lastLines(path: string, count: number): string[] {
+  try {
+    return readFileSync(path, 'utf8').split('\n').filter(Boolean).slice(-count);
+  } catch {
+    return [];
   }
+}
+
+/**
+ * Output goes to `logFile`, not to a pipe: a proxy logging every request into a pipe
+ * that the busy load generator drains would be throttled by the benchmark itself.
+ */
+export function spawnChild(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv },
+): Child {
+  const log = openSync(options.logFile, 'w');
+  const proc = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log); // The child holds its own descriptor.
+  if (proc.pid === undefined) {
+    proc.once('error', () => undefined); // Reported by the throw; unhandled it would crash the process.
+    throw new Error(`could not start ${name}: ${command} is missing or not executable`);
+  }
+  let exited = false;
   const child: Child = {
     name,
     process: proc,
     pid: proc.pid,
-    output: () => lines.join('\n'),
+    output: () => lastLines(options.logFile, OUTPUT_LINES).join('\n'),
     exited: () => exited,
   };
-  proc.once('exit', () => {
+  const forget = (): void => {
     exited = true;
     children.delete(child);
-  });
-  proc.once('error', () => {
-    exited = true;
-    children.delete(child);
-  });
+  };
+  proc.once('exit', forget);
+  proc.once('error', forget);
   children.add(child);
   return child;
 }
@@ -98,30 +115,18 @@ export function installCleanup(): void {
   }
 }
 
-/** Resolves with the first stdout line matching `pattern`; rejects if the child exits or time runs out. */
-export function waitForLine(child: Child, pattern: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const finish = (error: Error | null, line?: string): void => {
-      clearTimeout(timer);
-      child.process.stdout?.off('data', onData);
-      child.process.off('exit', onChildExit);
-      if (error) reject(error);
-      else resolve(line as string);
-    };
-    const onData = (text: string): void => {
-      buffered += text;
-      const line = buffered.split('\n').find((candidate) => pattern.test(candidate.trim()));
-      if (line) finish(null, line.trim());
-    };
-    const onChildExit = (): void => finish(new Error(`${child.name} exited before printing ${pattern}:\n${child.output()}`));
-    const timer = setTimeout(
-      () => finish(new Error(`${child.name} printed no ${pattern} within ${timeoutMs} ms:\n${child.output()}`)),
-      timeoutMs,
-    );
-    child.process.stdout?.on('data', onData);
-    child.process.once('exit', onChildExit);
-  });
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The first output line matching `pattern`; fails if the child exits or time runs out. */
+export async function waitForLine(child: Child, pattern: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const line = child.output().split('\n').find((candidate) => pattern.test(candidate.trim()));
+    if (line) return line.trim();
+    if (child.exited()) throw new Error(`${child.name} exited before printing ${pattern}:\n${child.output()}`);
+    await sleep(50);
+  }
+  throw new Error(`${child.name} printed no ${pattern} within ${timeoutMs} ms:\n${child.output()}`);
 }
 
 /** Polls `url` until it answers 200; fails fast if the child dies. */
@@ -138,7 +143,7 @@ export async function waitForHealthy(child: Child, url: string, timeoutMs: numbe
     } catch (error) {
       lastProblem = error instanceof Error ? error.message : String(error);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`${child.name} not healthy at ${url} after ${timeoutMs} ms (${lastProblem}):\n${child.output()}`);
 }

@@ -132,13 +132,15 @@ export interface Percentiles {
   p99: number;
 }
 
+export type TargetName = 'direct' | 'llm-mux';
+
 export interface Target {
-  name: string;
+  name: TargetName;
   baseUrl: string;
 }
 
 export interface SequentialResult {
-  target: string;
+  target: TargetName;
   ttfbMs: Percentiles;
   totalMs: Percentiles;
 }

@@ -1,6 +1,6 @@
 /** What a result needs to be comparable later: hardware, runtimes and the code measured. */
 import { execFile } from 'node:child_process';
-import { availableParallelism, arch, cpus, platform, release, totalmem } from 'node:os';
+import { availableParallelism, arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -10,6 +10,8 @@ export interface MachineInfo {
   cores: number;
   memoryGiB: number;
   os: string;
+  /** Other work on the machine skews every number; recorded so a noisy run can be recognised. */
+  loadAverage1m: number;
   node: string;
   bun: string | null;
   gitCommit: string | null;
@@ -25,7 +27,9 @@ export async function commandOutput(command: string, args: string[], cwd?: strin
   }
 }
 
+/** Call before starting any child: the load average must not include the benchmark itself. */
 export async function machineInfo(repoRoot: string): Promise<MachineInfo> {
+  const loadAverage1m = loadavg()[0] ?? 0;
   const [bun, gitCommit] = await Promise.all([
     commandOutput('npx', ['--no-install', 'bun', '--version'], repoRoot),
     commandOutput('git', ['rev-parse', '--short', 'HEAD'], repoRoot),
@@ -35,6 +39,7 @@ export async function machineInfo(repoRoot: string): Promise<MachineInfo> {
     cores: availableParallelism(),
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     os: `${platform()} ${release()} ${arch()}`,
+    loadAverage1m,
     node: process.version,
     bun,
     gitCommit,

@@ -1,12 +1,11 @@
 /** The result document (saved as JSON) and its markdown rendering. */
-import type { LoadResult, Mode, SequentialResult } from './load.ts';
+import type { LoadResult, Mode, SequentialResult, TargetName } from './load.ts';
 import type { MachineInfo } from './machine.ts';
-
-export type TargetName = 'direct' | 'llm-mux';
 
 export interface LoadRow extends LoadResult {
   mode: Mode;
   target: TargetName;
+  upstreamCpuMsPerRequest: number;
   /** Only for llm-mux runs: sampled during the run. */
   llmMuxPeakRssBytes?: number;
   llmMuxCpuMsPerRequest?: number;
@@ -61,6 +60,10 @@ export function ratios(load: LoadRow[]): Ratio[] {
 
 const integer = (n: number): string => Math.round(n).toLocaleString('en-US');
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
+// autocannon records latency in whole milliseconds; decimals would be false precision.
+const wholeMs = (n: number): string => `${Math.round(n)} ms`;
+const signedMs = (n: number): string => `${n < 0 ? '-' : '+'}${ms(Math.abs(n))}`;
+const microseconds = (ms: number): string => `${integer(ms * 1000)} µs`;
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const times = (n: number): string => `${n.toFixed(2)}×`;
 const optional = <T>(value: T | undefined, format: (v: T) => string): string =>
@@ -72,16 +75,17 @@ function table(header: string[], align: string[], rows: string[][]): string {
 
 function loadTable(load: LoadRow[]): string {
   return table(
-    ['Scenario', 'Target', 'req/s', 'p50', 'p99', 'failures', 'llm-mux CPU/req', 'llm-mux peak RSS'],
-    ['---', '---', '--:', '--:', '--:', '--:', '--:', '--:'],
+    ['Scenario', 'Target', 'req/s', 'p50', 'p99', 'failures', 'upstream CPU/req', 'llm-mux CPU/req', 'llm-mux peak RSS'],
+    ['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:'],
     load.map((row) => [
       row.mode,
       row.target,
       integer(row.requestsPerS),
-      ms(row.latencyP50Ms),
-      ms(row.latencyP99Ms),
+      wholeMs(row.latencyP50Ms),
+      wholeMs(row.latencyP99Ms),
       integer(row.failures),
-      optional(row.llmMuxCpuMsPerRequest, (v) => `${integer(v * 1000)} µs`),
+      microseconds(row.upstreamCpuMsPerRequest),
+      optional(row.llmMuxCpuMsPerRequest, microseconds),
       optional(row.llmMuxPeakRssBytes, mib),
     ]),
   );
@@ -104,7 +108,7 @@ function sequentialTable(rows: SequentialRow[]): string {
     for (const [metric, key] of [['first byte', 'ttfbMs'], ['total', 'totalMs']] as const) {
       const d = direct[key];
       const p = proxied[key];
-      lines.push([mode, metric, ms(d.p50), ms(p.p50), `+${ms(p.p50 - d.p50)}`, ms(d.p99), ms(p.p99), `+${ms(p.p99 - d.p99)}`]);
+      lines.push([mode, metric, ms(d.p50), ms(p.p50), signedMs(p.p50 - d.p50), ms(d.p99), ms(p.p99), signedMs(p.p99 - d.p99)]);
     }
   }
   return table(
@@ -119,7 +123,8 @@ export function renderMarkdown(results: BenchResults): string {
   return [
     `## llm-mux benchmark, ${results.timestamp}`,
     '',
-    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}`,
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}` +
+      ` (load average ${machine.loadAverage1m.toFixed(2)} before the run)`,
     `- Runtimes: Node ${machine.node}, Bun ${machine.bun ?? 'n/a'}`,
     `- llm-mux ${llmMux.version} run as \`${llmMux.command}\`${machine.gitCommit ? ` at commit ${machine.gitCommit}` : ''}`,
     `- Load: autocannon, ${settings.connections} connections, ${settings.durationS} s per run after a ${settings.warmupS} s warm-up;` +
