@@ -62,8 +62,9 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
   const { routes, reasoning } = resolveRoutes(runtime, request.model);
   const passthrough = (route: Route) =>
     route.provider.protocol === request.inbound.protocol && !reasoning && !request.alwaysTranslate;
-  // Decoded once, and only when some route needs translating.
-  const canonical = routes.every(passthrough) ? undefined : await canonicalRequest(runtime, request, routes.filter((route) => !passthrough(route)), reasoning);
+  // Decoded once, and only when a route that needs translating is tried: a passthrough
+  // route tried first gets the client's bytes even if a fallback could not take them.
+  let canonical: Promise<CanonicalRequest> | undefined;
 
   const recorderFor =
     (route: Route): Recorder =>
@@ -83,14 +84,14 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
 
   const { response, route } = await forward(
     routes,
-    (route, key) => {
+    async (route, key) => {
       const target = upstreamTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, request.stream, key);
-      const body = passthrough(route)
-        ? route.upstreamModel === request.model
-          ? request.rawBody
-          : request.renameModel(route.upstreamModel)
-        : JSON.stringify(outboundCodec(route.provider.protocol).encodeRequest({ ...canonical!, model: route.upstreamModel }));
-      return { ...target, body };
+      if (passthrough(route)) {
+        return { ...target, body: route.upstreamModel === request.model ? request.rawBody : request.renameModel(route.upstreamModel) };
+      }
+      canonical ??= canonicalRequest(runtime, request, routes.filter((candidate) => !passthrough(candidate)), reasoning);
+      const body = outboundCodec(route.provider.protocol).encodeRequest({ ...(await canonical), model: route.upstreamModel });
+      return { ...target, body: JSON.stringify(body) };
     },
     { fetch: state.fetch, logger: runtime.logger, retries: state.config['request-retry'], signal: request.signal },
   ).catch((error: unknown) => {

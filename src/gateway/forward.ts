@@ -35,14 +35,14 @@ export interface PreparedRequest {
  */
 export async function forward(
   routes: readonly Route[],
-  prepare: (route: Route, key: string | undefined) => PreparedRequest,
+  prepare: (route: Route, key: string | undefined) => PreparedRequest | Promise<PreparedRequest>,
   options: ForwardOptions,
 ): Promise<Forwarded> {
   const attempts = options.retries + 1;
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const route = routes[attempt % routes.length]!;
-    const request = prepare(route, route.provider.keys.next());
+    const request = await prepare(route, route.provider.keys.next());
     const started = performance.now();
     try {
       const response = await options.fetch(request.url, {

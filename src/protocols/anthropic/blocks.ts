@@ -30,6 +30,14 @@ export function toolCallFromBlock(block: { id: string; name: string; input?: unk
   return { type: 'tool_call', id: block.id, name: block.name, arguments: JSON.stringify(block.input ?? {}) };
 }
 
+/**
+ * An empty thinking block that only carries a signature, placed just before the tool_use
+ * it belongs to; the inbound decoder moves it back onto that call on the next turn.
+ */
+export function signatureCarrier(signature: ReasoningSignature) {
+  return { type: 'thinking' as const, thinking: '', signature: signatureToClient(signature) };
+}
+
 export function toolCallToBlock(part: ToolCallPart, id = part.id) {
   return { type: 'tool_use' as const, id, name: part.name, input: parseArgumentsObject(part.arguments) };
 }

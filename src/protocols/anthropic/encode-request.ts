@@ -2,7 +2,7 @@ import { ProxyError } from '../../core/errors.ts';
 import type { CanonicalRequest } from '../../core/request.ts';
 import { encodeMessages } from './encode-messages.ts';
 import { encodeTool, encodeToolChoice } from './encode-tools.ts';
-import { maxTokens, sampling, thinkingBudget } from './thinking.ts';
+import { sampling, thinkingBudget, tokenLimits } from './thinking.ts';
 import type { AnthropicRequest, AnthropicTextBlock } from './types.ts';
 
 /**
@@ -15,10 +15,10 @@ export function encodeRequest(request: CanonicalRequest): AnthropicRequest {
     throw new ProxyError('invalid_request', 'Anthropic does not support n>1: it returns one choice per request.', { param: 'n' });
   }
   const messages = encodeMessages(request.messages);
-  const budget = thinkingBudget(request, messages);
+  const { maxTokens, budget } = tokenLimits(request.model, request.maxTokens, thinkingBudget(request, messages));
   const body: AnthropicRequest = {
     model: request.model,
-    max_tokens: maxTokens(request.maxTokens, budget),
+    max_tokens: maxTokens,
     messages,
     ...sampling(request, budget !== undefined),
     stream: request.stream,

@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.ts';
 import type { CanonicalChoice, CanonicalResponse } from '../../core/response.ts';
 import type { ClientContext } from '../codec.ts';
-import { reasoningToBlock, toolCallToBlock } from './blocks.ts';
+import { reasoningToBlock, signatureCarrier, toolCallToBlock } from './blocks.ts';
 import { finishReasonToAnthropic } from './map-finish-reason.ts';
 import type { AnthropicMessage, AnthropicOutputBlock } from './types.ts';
 import { usageToAnthropic } from './usage.ts';
@@ -32,14 +32,15 @@ export function encodeResponse(response: CanonicalResponse, context: ClientConte
 }
 
 function outputBlocks(choice: CanonicalChoice): AnthropicOutputBlock[] {
-  const blocks = choice.content.map((part): AnthropicOutputBlock => {
+  const blocks = choice.content.flatMap((part): AnthropicOutputBlock[] => {
     switch (part.type) {
       case 'text':
-        return { type: 'text', text: part.text };
+        return [{ type: 'text', text: part.text }];
       case 'reasoning':
-        return reasoningToBlock(part);
+        return [reasoningToBlock(part)];
       case 'tool_call':
-        return toolCallToBlock(part);
+        // tool_use has no signature field: a signed call (Gemini) gets an empty signed thinking block before it.
+        return part.signature ? [signatureCarrier(part.signature), toolCallToBlock(part)] : [toolCallToBlock(part)];
     }
   });
   // Anthropic has no refusal field: the refusal is the answer's text (and its stop reason).

@@ -1,9 +1,11 @@
+import type { ReasoningSignature } from '../../core/request.ts';
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { ClientContext, StreamEncoder } from '../codec.ts';
 import { messageId } from './encode-response.ts';
 import { anthropicErrorBody } from './errors.ts';
 import { finishReasonToAnthropic } from './map-finish-reason.ts';
+import { signatureCarrier } from './blocks.ts';
 import { signatureToClient } from './signature.ts';
 import type { AnthropicDelta, AnthropicOutputBlock, AnthropicStreamEvent } from './types.ts';
 import { usageToAnthropic } from './usage.ts';
@@ -18,6 +20,11 @@ interface Block {
   held: AnthropicDelta[];
   /** The upstream ended it; its content_block_stop waits until another block needs the wire. */
   ended: boolean;
+  /**
+   * May take the wire. A tool_use waits for its first argument fragment (or its end), so a
+   * signature for it can still be placed in front of it.
+   */
+  ready: boolean;
 }
 
 /** Refusal text has no upstream block: it gets a text block of its own under this number. */
@@ -42,6 +49,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   private readonly blocks = new Map<number, Block>();
   private readonly waiting: Block[] = [];
   private current?: Block;
+  private nextIndex = 0;
 
   constructor(private readonly context: ClientContext) {}
 
@@ -71,10 +79,12 @@ export class AnthropicStreamEncoder implements StreamEncoder {
         return this.messageStart() + this.delta(event.block, { type: 'thinking_delta', thinking: event.text });
       case 'tool_arguments':
         return this.messageStart() + this.delta(event.block, { type: 'input_json_delta', partial_json: event.delta });
-      case 'signature':
-        // Anthropic signs thinking blocks only; tool_use blocks have no place for one.
-        if (this.blocks.get(event.block)?.start.type !== 'thinking') return '';
+      case 'signature': {
+        const block = this.blocks.get(event.block);
+        if (block?.start.type === 'tool_use') return this.messageStart() + this.signToolCall(block, event.signature);
+        if (block?.start.type !== 'thinking') return '';
         return this.messageStart() + this.delta(event.block, { type: 'signature_delta', signature: signatureToClient(event.signature) });
+      }
       case 'refusal':
         return this.messageStart() + this.refusal(event.text);
       case 'block_end':
@@ -86,7 +96,10 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     if (this.done) return '';
     this.done = true;
     let out = this.messageStart();
-    for (const block of this.blocks.values()) block.ended = true;
+    for (const block of this.blocks.values()) {
+      block.ended = true;
+      block.ready = true;
+    }
     out += this.advance();
     if (this.current) out += this.close(this.current);
     const refused = this.blocks.has(REFUSAL);
@@ -120,7 +133,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 
   private add(number: number, start: AnthropicOutputBlock): string {
     if (this.blocks.has(number)) return '';
-    const block: Block = { start, index: this.blocks.size, status: 'waiting', held: [], ended: false };
+    const block: Block = { start, index: this.nextIndex++, status: 'waiting', held: [], ended: false, ready: start.type !== 'tool_use' };
     this.blocks.set(number, block);
     this.waiting.push(block);
     if (start.type === 'tool_use') this.toolCalls = true;
@@ -129,9 +142,27 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 
   private delta(number: number, delta: AnthropicDelta): string {
     const block = this.blocks.get(number);
-    if (block?.status === 'waiting') block.held.push(delta);
+    if (block?.status === 'waiting') {
+      block.held.push(delta);
+      block.ready = true;
+      return this.advance();
+    }
     if (block?.status !== 'open') return '';
     return frame({ type: 'content_block_delta', index: block.index, delta });
+  }
+
+  /**
+   * tool_use has no signature field: a signed call (Gemini) gets an empty signed thinking
+   * block in front of it, which the inbound decoder moves back onto the call next turn.
+   * Too late once the call is on the wire.
+   */
+  private signToolCall(call: Block, signature: ReasoningSignature): string {
+    if (call.status !== 'waiting') return '';
+    const carrier: Block = { start: signatureCarrier(signature), index: call.index, status: 'waiting', held: [], ended: true, ready: true };
+    for (const block of this.waiting) if (block.index >= call.index) block.index += 1;
+    this.nextIndex += 1;
+    this.waiting.splice(this.waiting.indexOf(call), 0, carrier);
+    return this.advance();
   }
 
   private refusal(text: string): string {
@@ -143,13 +174,14 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     const block = this.blocks.get(number);
     if (!block) return '';
     block.ended = true;
+    block.ready = true;
     return this.advance();
   }
 
   /** Moves the wire on: the current block gives way once it has ended and another is waiting. */
   private advance(): string {
     let out = '';
-    while (this.waiting.length > 0 && (!this.current || this.current.ended)) {
+    while (this.waiting.length > 0 && this.waiting[0]!.ready && (!this.current || this.current.ended)) {
       if (this.current) out += this.close(this.current);
       out += this.open(this.waiting.shift()!);
     }

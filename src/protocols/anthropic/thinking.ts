@@ -32,10 +32,29 @@ function lastToolTurnThinks(messages: AnthropicMessageParam[]): boolean {
   return last.content.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking');
 }
 
-/** Thinking counts toward max_tokens, which must exceed the budget: a smaller cap becomes the answer's share on top. */
-export function maxTokens(requested: number | undefined, budget: number | undefined): number {
-  if (budget === undefined) return requested ?? DEFAULT_MAX_TOKENS;
-  return requested !== undefined && requested > budget ? requested : budget + (requested || DEFAULT_MAX_TOKENS);
+/** The most output tokens (thinking included) each model family writes; first match wins. */
+const MAX_OUTPUT_TOKENS: ReadonlyArray<[RegExp, number]> = [
+  [/claude-opus-4-[5-9]/, 64000],
+  [/claude-opus-4/, 32000],
+  [/claude-(sonnet-4|haiku-4|3-7-sonnet)/, 64000],
+  [/claude-3-5-/, 8192],
+  [/claude-3-/, 4096],
+];
+
+/** The answer's minimum share of max_tokens when the model's cap squeezes the thinking budget. */
+const MIN_ANSWER_TOKENS = 1024;
+
+/**
+ * max_tokens and the thinking budget to send. Thinking counts toward max_tokens, which must
+ * exceed the budget: a smaller cap becomes the answer's share on top. Both stay within the
+ * model's output limit, where known, or Anthropic refuses the request.
+ */
+export function tokenLimits(model: string, requested: number | undefined, budget: number | undefined): { maxTokens: number; budget?: number } {
+  const limit = MAX_OUTPUT_TOKENS.find(([pattern]) => pattern.test(model))?.[1] ?? Number.POSITIVE_INFINITY;
+  if (budget === undefined) return { maxTokens: Math.min(requested ?? DEFAULT_MAX_TOKENS, limit) };
+  const wanted = requested !== undefined && requested > budget ? requested : budget + (requested || DEFAULT_MAX_TOKENS);
+  if (wanted <= limit) return { maxTokens: wanted, budget };
+  return { maxTokens: limit, budget: Math.max(MIN_BUDGET_TOKENS, Math.min(budget, limit - MIN_ANSWER_TOKENS)) };
 }
 
 /**

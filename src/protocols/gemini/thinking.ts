@@ -45,9 +45,24 @@ export function thinkingConfigFor(model: string, reasoning: ReasoningConfig): Ge
     if (effort) config.thinkingLevel = effort === 'medium' || effort === 'high' ? 'high' : 'low';
   } else {
     const budget = reasoningBudget(reasoning);
-    if (budget !== undefined) config.thinkingBudget = budget;
+    if (budget !== undefined) config.thinkingBudget = budgetWithinLimits(model, budget);
   }
   const includeThoughts = reasoning.includeThoughts ?? (effort === undefined ? undefined : effort !== 'none');
   if (includeThoughts !== undefined) config.includeThoughts = includeThoughts;
   return config;
+}
+
+/** Documented thinkingBudget ranges; first match wins. Pro cannot switch thinking off. */
+const BUDGET_RANGES: ReadonlyArray<[RegExp, { min: number; max: number; canDisable: boolean }]> = [
+  [/gemini-2\.5-pro/, { min: 128, max: 32768, canDisable: false }],
+  [/gemini-2\.5-flash-lite/, { min: 512, max: 24576, canDisable: true }],
+  [/gemini-2\.5-flash/, { min: 1, max: 24576, canDisable: true }],
+];
+
+/** The budget clamped into what the model accepts, so the shared table never earns a 400. */
+function budgetWithinLimits(model: string, budget: number): number {
+  const range = BUDGET_RANGES.find(([pattern]) => pattern.test(model))?.[1];
+  if (!range) return budget;
+  if (budget === 0) return range.canDisable ? 0 : range.min;
+  return Math.min(Math.max(budget, range.min), range.max);
 }
