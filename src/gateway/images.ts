@@ -13,6 +13,9 @@ export interface ImageFetchPolicy {
 
 const MAX_REDIRECTS = 3;
 
+/** An image that takes longer than this to arrive is not worth holding the request for. */
+const FETCH_TIMEOUT_MS = 30_000;
+
 const PRIVATE = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
@@ -69,7 +72,8 @@ async function fetchImage(url: string, policy: ImageFetchPolicy): Promise<ImageP
   for (let redirects = 0; ; redirects++) {
     if (current.protocol !== 'http:' && current.protocol !== 'https:') throw refused(url, 'only http(s) image URLs can be fetched');
     if (!policy.allowPrivate) await assertPublicHost(current, url);
-    const response = await policy.fetch(current.href, { redirect: 'manual', signal: policy.signal }).catch((error: Error) => {
+    const signal = AbortSignal.any([policy.signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]);
+    const response = await policy.fetch(current.href, { redirect: 'manual', signal }).catch((error: Error) => {
       throw refused(url, `it could not be fetched (${error.message})`);
     });
     const location = response.headers.get('location');
