@@ -1,7 +1,7 @@
 import { ProxyError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/response.ts';
 import type { TokenUsage } from '../core/usage.ts';
-import type { OutboundCodec } from '../protocols/codec.ts';
+import type { OutboundCodec, StreamWatcher } from '../protocols/codec.ts';
 import { createFramingParser, readUpstreamMessages } from '../protocols/framing.ts';
 
 export interface StreamOutcome {
@@ -19,8 +19,9 @@ export function outcomeOf(outcome: StreamOutcome, event: StreamEvent): void {
 }
 
 /**
- * Forwards a same-protocol upstream stream byte for byte, decoding it on the side for
- * usage. Chunks go on as they arrive; cancelling the result cancels the upstream body.
+ * Forwards a same-protocol upstream stream byte for byte, watching it on the side for
+ * usage and errors. Chunks go on as they arrive; cancelling the result cancels the
+ * upstream body.
  */
 export function observeStream(
   body: ReadableStream<Uint8Array>,
@@ -29,16 +30,16 @@ export function observeStream(
   onEnd: (outcome: StreamOutcome) => void,
 ): ReadableStream<Uint8Array> {
   const outcome: StreamOutcome = { failed: false, cancelled: false };
-  const decoder = codec.createStreamDecoder();
-  const parser = createFramingParser(codec.streamFraming, (message) => {
-    for (const event of decoder.push(message)) outcomeOf(outcome, event);
-  });
+  const watcher = codec.watchStream?.() ?? decodingWatcher(codec);
+  const parser = createFramingParser(codec.streamFraming, (message) => watcher.push(message));
   const text = new TextDecoder();
   const reader = body.getReader();
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
+    outcome.usage = watcher.usage;
+    outcome.failed ||= watcher.failed;
     onEnd(outcome);
   };
   return new ReadableStream<Uint8Array>(
@@ -48,7 +49,6 @@ export function observeStream(
           const { done, value } = await reader.read();
           if (done) {
             parser.end();
-            for (const event of decoder.end()) outcomeOf(outcome, event);
             end();
             controller.close();
             return;
@@ -72,6 +72,21 @@ export function observeStream(
     },
     { highWaterMark: 0 },
   );
+}
+
+/** The general watcher: the protocol's own stream decoder, for codecs without a cheaper one. */
+function decodingWatcher(codec: OutboundCodec): StreamWatcher {
+  const decoder = codec.createStreamDecoder();
+  const outcome: StreamOutcome = { failed: false, cancelled: false };
+  return {
+    push: (message) => decoder.push(message).forEach((event) => outcomeOf(outcome, event)),
+    get usage() {
+      return outcome.usage;
+    },
+    get failed() {
+      return outcome.failed;
+    },
+  };
 }
 
 /** The canonical events of an upstream stream, in batches as messages arrive. */

@@ -64,6 +64,18 @@ export interface OutboundCodec {
    * answer keeping vendor fields the canonical model drops (logprobs, fingerprints).
    */
   foldStream?(messages: AsyncIterable<UpstreamMessage>): Promise<FoldedStream>;
+  /**
+   * Optional, for same-protocol passthrough: a cheap watch for usage and failure that skips
+   * the messages carrying neither (the stream decoder serves where this is absent).
+   */
+  watchStream?(): StreamWatcher;
+}
+
+/** Watches a stream passed through untouched for what the gateway records. */
+export interface StreamWatcher {
+  push(message: UpstreamMessage): void;
+  readonly usage: TokenUsage | undefined;
+  readonly failed: boolean;
 }
 
 /** A stream folded into one answer, or the error it ended in; usage either way when reported. */

@@ -6,6 +6,7 @@ import { encodeResponse } from './encode-response.ts';
 import { anthropicErrorResponse, decodeAnthropicError } from './errors.ts';
 import { AnthropicStreamDecoder } from './stream-decoder.ts';
 import { AnthropicStreamEncoder } from './stream-encoder.ts';
+import { AnthropicStreamWatcher } from './stream-watcher.ts';
 
 /** Clients speaking Anthropic Messages (`POST /v1/messages`). */
 export const anthropicInbound: InboundCodec = {
@@ -25,4 +26,5 @@ export const anthropicOutbound: OutboundCodec = {
   decodeResponse,
   createStreamDecoder: () => new AnthropicStreamDecoder(),
   decodeError: decodeAnthropicError,
+  watchStream: () => new AnthropicStreamWatcher(),
 };

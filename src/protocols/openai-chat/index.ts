@@ -7,6 +7,7 @@ import { decodeChatError, openAIErrorResponse } from './errors.ts';
 import { foldChatStream } from './fold-stream.ts';
 import { ChatStreamDecoder } from './stream-decoder.ts';
 import { ChatStreamEncoder } from './stream-encoder.ts';
+import { ChatStreamWatcher } from './stream-watcher.ts';
 
 export const chatInbound: InboundCodec = {
   protocol: 'openai-chat',
@@ -25,4 +26,5 @@ export const chatOutbound: OutboundCodec = {
   createStreamDecoder: () => new ChatStreamDecoder(),
   decodeError: (status, body) => decodeChatError(status, body),
   foldStream: foldChatStream,
+  watchStream: () => new ChatStreamWatcher(),
 };
