@@ -137,8 +137,7 @@ async function answerSameProtocol(request: ClientRequest, outbound: OutboundCode
     return new Response(text, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
   }
   if (request.stream) {
-    const renderError = (error: ProxyError) => request.inbound.createStreamEncoder(request.context).encode({ type: 'error', error });
-    const body = observeStream(response.body!, outbound, renderError, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
+    const body = observeStream(response.body!, outbound, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
     return new Response(body, { status: 200, headers: streamHeaders(contentType) });
   }
   // One JSON body wanted, a stream came: fold it in the protocol's own terms where it can.

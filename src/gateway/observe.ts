@@ -19,59 +19,33 @@ export function outcomeOf(outcome: StreamOutcome, event: StreamEvent): void {
 }
 
 /**
- * Forwards a same-protocol upstream stream byte for byte, watching it on the side for
- * usage and errors. Chunks go on as they arrive; cancelling the result cancels the
- * upstream body.
+ * A same-protocol upstream stream goes to the client as it is, piped by the runtime
+ * without passing through our code chunk by chunk; a copy is read on the side and
+ * watched for usage and errors once it is complete. (Usage comes at the end of every
+ * protocol's stream, and streams are small next to the cost of touching each chunk.)
+ * A client that leaves aborts the upstream request through its signal, ending both.
  */
 export function observeStream(
   body: ReadableStream<Uint8Array>,
   codec: OutboundCodec,
-  renderError: (error: ProxyError) => string,
   onEnd: (outcome: StreamOutcome) => void,
 ): ReadableStream<Uint8Array> {
-  const outcome: StreamOutcome = { failed: false, cancelled: false };
+  const [toClient, toWatcher] = body.tee();
+  void watchCopy(toWatcher, codec).then(onEnd);
+  return toClient;
+}
+
+async function watchCopy(copy: ReadableStream<Uint8Array>, codec: OutboundCodec): Promise<StreamOutcome> {
   const watcher = codec.watchStream?.() ?? decodingWatcher(codec);
-  const parser = createFramingParser(codec.streamFraming, (message) => watcher.push(message));
-  const text = new TextDecoder();
-  const reader = body.getReader();
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    outcome.usage = watcher.usage;
-    outcome.failed ||= watcher.failed;
-    onEnd(outcome);
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            parser.end();
-            end();
-            controller.close();
-            return;
-          }
-          controller.enqueue(value);
-          parser.feed(text.decode(value, { stream: true }));
-        } catch (error) {
-          // The upstream connection broke: tell the client in its own format, end cleanly.
-          outcome.failed = true;
-          end();
-          const failure = new ProxyError('upstream', `The upstream stream broke off: ${(error as Error).message}`);
-          controller.enqueue(new TextEncoder().encode(renderError(failure)));
-          controller.close();
-        }
-      },
-      async cancel(reason) {
-        outcome.cancelled = true;
-        end();
-        await reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  let cancelled = false;
+  try {
+    const parser = createFramingParser(codec.streamFraming, (message) => watcher.push(message));
+    parser.feed(await new Response(copy).text());
+    parser.end();
+  } catch {
+    cancelled = true;
+  }
+  return { usage: watcher.usage, failed: watcher.failed, cancelled };
 }
 
 /** The general watcher: the protocol's own stream decoder, for codecs without a cheaper one. */
