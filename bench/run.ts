@@ -1,51 +1,59 @@
 /**
  * End-to-end benchmark of llm-mux, loopback only:
  *
- *   npx tsx bench/run.ts [--duration 10] [--connections 50] [--quick] [--bin <llm-mux executable>]
+ *   npx tsx bench/run.ts [--suite proxy|translated|all] [--duration 10] [--connections 50]
+ *                        [--repeats 2] [--quick] [--bin <llm-mux executable>]
  *
  * llm-mux is dist/llm-mux when built (`npm run build`, Bun runtime), else `node bin/llm-mux`;
  * `--bin bin/llm-mux` measures the Node entry point even when a binary exists.
  *
- * Starts a fake OpenAI-compatible upstream and llm-mux as child processes (each with
- * its own event loop), loads both the upstream directly and llm-mux in front of it,
- * and reports throughput, latency, llm-mux memory/CPU and the proxied/direct ratios.
- * Prints a markdown report and saves JSON to bench/results/<timestamp>.json.
+ * Starts a fake multi-protocol upstream and llm-mux as child processes (each with its own
+ * event loop). The `proxy` suite (the default) loads both the upstream directly and llm-mux
+ * in front of it with OpenAI Chat requests and reports throughput, latency, llm-mux
+ * memory/CPU and the proxied/direct ratios. The `translated` suite streams through llm-mux
+ * between different client and upstream protocols, next to the same-protocol passthrough,
+ * at 20 and 500 chunks, `--repeats` rounds, and reports CPU per request and per chunk.
+ * Each suite gets an llm-mux process of its own. Prints a markdown report and saves JSON
+ * to bench/results/<timestamp>.json.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  freePort,
-  installCleanup,
-  onExit,
-  spawnChild,
-  stopChildren,
-  waitForHealthy,
-  waitForLine,
-  type Child,
-} from './lib/children.ts';
+import { installCleanup, onExit, stopChild, stopChildren } from './lib/children.ts';
 import { answerText } from './fake-upstream.ts';
 import { preflight, runLoad, sequentialLatency, type Mode, type Target } from './lib/load.ts';
 import { commandOutput, machineInfo } from './lib/machine.ts';
 import { measureTree, treeStats } from './lib/proc-stats.ts';
-import { ratios, renderMarkdown, type BenchResults, type LoadRow, type SequentialRow } from './lib/report.ts';
+import {
+  ratios,
+  renderMarkdown,
+  type BenchResults,
+  type LoadRow,
+  type ProxyResults,
+  type SequentialRow,
+  type Suite,
+  type TranslatedResults,
+} from './lib/report.ts';
+import { REPO_ROOT, startLlmMux, startUpstream, type Command } from './lib/stack.ts';
+import { CHUNK_COUNTS, checkAnswers, marginalCosts, providerConfig, runTranslatedLoad, WORKLOADS } from './lib/translated.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FAKE_UPSTREAM = join(REPO_ROOT, 'bench/fake-upstream.ts');
 const RESULTS_DIR = join(REPO_ROOT, 'bench/results');
 const CHUNKS = 20;
 const CHUNK_SIZE = 8;
 const SEQUENTIAL_REQUESTS = 200;
 const SEQUENTIAL_WARMUP = 20;
-const STARTUP_TIMEOUT_MS = 30_000;
 const MODES: Mode[] = ['non-streaming', 'streaming'];
 
+const SUITES: readonly Suite[] = ['proxy', 'translated', 'all'];
+
 interface Settings {
+  suite: Suite;
   durationS: number;
   warmupS: number;
   connections: number;
+  /** Rounds of the translated suite. */
+  repeats: number;
   bin: string | undefined;
 }
 
@@ -63,32 +71,22 @@ function parseSettings(args: string[]): Settings {
       connections: { type: 'string', default: '50' },
       quick: { type: 'boolean', default: false },
       bin: { type: 'string' },
+      suite: { type: 'string', default: 'proxy' },
+      repeats: { type: 'string', default: '2' },
     },
   });
+  const suite = values.suite as Suite;
+  if (!SUITES.includes(suite)) throw new Error(`--suite must be one of ${SUITES.join(', ')}, got "${values.suite}"`);
   const durationS = positiveInt('duration', values.duration ?? (values.quick ? '3' : '10'));
   return {
+    suite,
     durationS,
     // Enough for the JIT to settle on the hot paths without doubling the run time.
     warmupS: Math.max(1, Math.round(durationS / 5)),
     connections: positiveInt('connections', values.connections),
+    repeats: positiveInt('repeats', values.repeats),
     bin: values.bin,
   };
-}
-
-async function startUpstream(workDir: string): Promise<{ child: Child; url: string }> {
-  const args = ['--port', '0', '--chunks', String(CHUNKS), '--chunk-size', String(CHUNK_SIZE)];
-  const child = spawnChild('fake upstream', process.execPath, ['--import', 'tsx', FAKE_UPSTREAM, ...args], {
-    cwd: REPO_ROOT,
-    logFile: join(workDir, 'fake-upstream.log'),
-  });
-  return { child, url: await waitForLine(child, /^http:\/\/127\.0\.0\.1:\d+$/, STARTUP_TIMEOUT_MS) };
-}
-
-interface Command {
-  command: string;
-  args: string[];
-  /** How the report names it. */
-  label: string;
 }
 
 /** `--bin`, else the compiled binary from `npm run build`, else the Node entry point. */
@@ -112,50 +110,16 @@ function newestMtimeMs(dir: string): number {
   return Math.max(0, ...files.map((file) => statSync(join(dir, file)).mtimeMs));
 }
 
-function writeConfig(dir: string, port: number, upstreamUrl: string): string {
-  const path = join(dir, 'config.yaml');
-  writeFileSync(
-    path,
-    [
-      'host: 127.0.0.1',
-      `port: ${port}`,
-      'providers:',
-      '  openai-compatible:',
-      '    - name: fake',
-      `      base-url: ${upstreamUrl}/v1`,
-      '      api-keys: ["sk-bench-key"]',
-      '      models: [bench-model]',
-      '',
-    ].join('\n'),
-  );
-  return path;
-}
-
-async function startLlmMux(
-  command: Command,
-  upstreamUrl: string,
-  workDir: string,
-): Promise<{ child: Child; baseUrl: string }> {
-  const port = await freePort();
-  const configPath = writeConfig(workDir, port, upstreamUrl);
-  const env = {
-    ...process.env,
-    // Keep llm-mux away from the user's real config and state, and off any HTTP proxy.
-    LLM_MUX_CONFIG: configPath,
-    XDG_CONFIG_HOME: workDir,
-    XDG_DATA_HOME: workDir,
-    XDG_STATE_HOME: workDir,
-    NO_PROXY: '127.0.0.1,localhost',
-    no_proxy: '127.0.0.1,localhost',
-  };
-  const child = spawnChild('llm-mux', command.command, [...command.args, 'serve', '--config', configPath], {
-    cwd: REPO_ROOT,
-    env,
-    logFile: join(workDir, 'llm-mux.log'),
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHealthy(child, `${baseUrl}/health`, STARTUP_TIMEOUT_MS);
-  return { child, baseUrl };
+/** The proxy suite's providers: one OpenAI Chat upstream serving bench-model. */
+function proxyProviders(upstreamUrl: string): string[] {
+  return [
+    'providers:',
+    '  openai-compatible:',
+    '    - name: fake',
+    `      base-url: ${upstreamUrl}/v1`,
+    '      api-keys: ["sk-bench-key"]',
+    '      models: [bench-model]',
+  ];
 }
 
 function progress(message: string): void {
@@ -220,6 +184,73 @@ function saveResults(results: BenchResults): string {
   return path;
 }
 
+async function proxySuite(command: Command, upstreamUrl: string, pids: { upstream: number }, workDir: string, settings: Settings): Promise<ProxyResults> {
+  const llmMux = await startLlmMux(command, proxyProviders(upstreamUrl), workDir);
+  try {
+    const targets: Target[] = [
+      { name: 'direct', baseUrl: upstreamUrl },
+      { name: 'llm-mux', baseUrl: llmMux.baseUrl },
+    ];
+    const idleRssBytes = treeStats(llmMux.child.pid).rssBytes;
+    const expectedContent = answerText(CHUNKS, CHUNK_SIZE);
+    for (const mode of MODES) for (const target of targets) await preflight(target.baseUrl, mode, expectedContent);
+
+    const load = await loadRuns(targets, { upstream: pids.upstream, llmMux: llmMux.child.pid }, settings);
+    const sequential = await sequentialRuns(targets);
+    return {
+      settings: {
+        durationS: settings.durationS,
+        warmupS: settings.warmupS,
+        connections: settings.connections,
+        chunks: CHUNKS,
+        chunkSize: CHUNK_SIZE,
+        sequentialRequests: SEQUENTIAL_REQUESTS,
+      },
+      idleRssBytes,
+      peakRssBytes: Math.max(idleRssBytes, ...load.map((row) => row.llmMuxPeakRssBytes ?? 0)),
+      load,
+      ratios: ratios(load),
+      sequential,
+    };
+  } finally {
+    await stopChild(llmMux.child);
+  }
+}
+
+async function translatedSuite(
+  command: Command,
+  upstreamUrl: string,
+  pids: { upstream: number },
+  workDir: string,
+  settings: Settings,
+): Promise<TranslatedResults> {
+  const llmMux = await startLlmMux(command, providerConfig(upstreamUrl), workDir);
+  try {
+    const idleRssBytes = treeStats(llmMux.child.pid).rssBytes;
+    progress('translated streams: checking one answer per upstream protocol and workload');
+    const checks = await checkAnswers(upstreamUrl, llmMux.baseUrl, CHUNK_SIZE);
+    const load = await runTranslatedLoad(llmMux.baseUrl, { upstream: pids.upstream, llmMux: llmMux.child.pid }, settings, progress);
+    return {
+      settings: {
+        durationS: settings.durationS,
+        warmupS: settings.warmupS,
+        connections: settings.connections,
+        repeats: settings.repeats,
+        chunkSize: CHUNK_SIZE,
+        chunkCounts: [...CHUNK_COUNTS],
+      },
+      workloads: [...WORKLOADS],
+      checks,
+      idleRssBytes,
+      peakRssBytes: Math.max(idleRssBytes, ...load.map((row) => row.llmMuxPeakRssBytes)),
+      load,
+      marginal: marginalCosts(load),
+    };
+  } finally {
+    await stopChild(llmMux.child);
+  }
+}
+
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2));
   installCleanup();
@@ -228,50 +259,31 @@ async function main(): Promise<void> {
   warnIfBusy();
   const machinePending = machineInfo(REPO_ROOT);
 
-  progress('starting the fake upstream and llm-mux');
+  progress('starting the fake upstream');
   // Config, state and child logs live here for the run only.
   const workDir = mkdtempSync(join(tmpdir(), 'llm-mux-bench-'));
   onExit(() => rmSync(workDir, { recursive: true, force: true }));
-  const upstream = await startUpstream(workDir);
-  const llmMux = await startLlmMux(command, upstream.url, workDir);
-  const targets: Target[] = [
-    { name: 'direct', baseUrl: upstream.url },
-    { name: 'llm-mux', baseUrl: llmMux.baseUrl },
-  ];
+  const upstream = await startUpstream(workDir, CHUNKS, CHUNK_SIZE);
+  const pids = { upstream: upstream.child.pid };
   // Settled before any load so that these short-lived processes don't compete with it.
   const [machine, version] = await Promise.all([
     machinePending,
     commandOutput(command.command, [...command.args, '--version'], REPO_ROOT),
   ]);
-  const idleRssBytes = treeStats(llmMux.child.pid).rssBytes;
 
-  const expectedContent = answerText(CHUNKS, CHUNK_SIZE);
-  for (const mode of MODES) for (const target of targets) await preflight(target.baseUrl, mode, expectedContent);
-
-  const load = await loadRuns(targets, { upstream: upstream.child.pid, llmMux: llmMux.child.pid }, settings);
-  const sequential = await sequentialRuns(targets);
-  const peakRssBytes = Math.max(idleRssBytes, ...load.map((row) => row.llmMuxPeakRssBytes ?? 0));
-
-  const results: BenchResults = {
-    timestamp,
-    settings: {
-      durationS: settings.durationS,
-      warmupS: settings.warmupS,
-      connections: settings.connections,
-      chunks: CHUNKS,
-      chunkSize: CHUNK_SIZE,
-      sequentialRequests: SEQUENTIAL_REQUESTS,
-    },
-    machine,
-    llmMux: { command: command.label, version: version ?? 'unknown', idleRssBytes, peakRssBytes },
-    load,
-    ratios: ratios(load),
-    sequential,
-  };
+  const results: BenchResults = { timestamp, suite: settings.suite, machine, llmMux: { command: command.label, version: version ?? 'unknown' } };
+  if (settings.suite !== 'translated') {
+    progress('proxy suite: starting llm-mux');
+    results.proxy = await proxySuite(command, upstream.url, pids, join(workDir, 'proxy'), settings);
+  }
+  if (settings.suite !== 'proxy') {
+    progress('translated suite: starting llm-mux');
+    results.translated = await translatedSuite(command, upstream.url, pids, join(workDir, 'translated'), settings);
+  }
   process.stdout.write(`\n${renderMarkdown(results)}\n`);
   progress(`results saved to ${relative(process.cwd(), saveResults(results))}`);
 
-  const failures = load.reduce((sum, row) => sum + row.failures, 0);
+  const failures = [...(results.proxy?.load ?? []), ...(results.translated?.load ?? [])].reduce((sum, row) => sum + row.failures, 0);
   if (failures > 0) {
     progress(`WARNING: ${failures} requests failed under load; see the failures column`);
     process.exitCode = 1;

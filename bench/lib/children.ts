@@ -87,6 +87,13 @@ function waitForExit(child: Child, timeoutMs: number): Promise<void> {
   });
 }
 
+/** SIGTERM one child's group, then SIGKILL it if it is still alive after a grace period. */
+export async function stopChild(child: Child, graceMs = 3000): Promise<void> {
+  signalGroup(child, 'SIGTERM');
+  await waitForExit(child, graceMs);
+  signalGroup(child, 'SIGKILL');
+}
+
 /** SIGTERM every child group, then SIGKILL whatever is still alive after a grace period. */
 export async function stopChildren(graceMs = 3000): Promise<void> {
   const running = [...children];

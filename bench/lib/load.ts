@@ -37,15 +37,28 @@ export interface LoadResult {
 }
 
 export async function runLoad(baseUrl: string, mode: Mode, connections: number, durationS: number): Promise<LoadResult> {
+  return runRequestLoad({ url: baseUrl + CHAT_PATH, body: chatBody(mode), verify: looksComplete(mode) }, connections, durationS);
+}
+
+/** One request, sent over and over under load. */
+export interface LoadRequest {
+  url: string;
+  body: string;
+  /** Whether a response body is a complete answer; cheap, it runs on every response. */
+  verify: (body: string) => boolean;
+}
+
+/** `connections` keep-alive connections sending `request` back to back for `durationS` seconds. */
+export async function runRequestLoad(request: LoadRequest, connections: number, durationS: number): Promise<LoadResult> {
   const result = await autocannon({
-    url: baseUrl + CHAT_PATH,
+    url: request.url,
     method: 'POST',
     headers: HEADERS,
-    body: chatBody(mode),
+    body: request.body,
     connections,
     duration: durationS,
     timeout: 10,
-    verifyBody: looksComplete(mode),
+    verifyBody: request.verify,
   });
   return {
     requestsPerS: result.requests.average,
@@ -90,7 +103,7 @@ function timedRequest(url: string, body: string, agent: Agent): Promise<Timing> 
 }
 
 /** Parses a response and checks it carries the fake upstream's full answer and usage. */
-function checkAnswer(mode: Mode, timing: Timing, expectedContent: string): string | undefined {
+function checkAnswer(mode: Mode, timing: { status: number; body: string }, expectedContent: string): string | undefined {
   if (timing.status !== 200) return `HTTP ${timing.status}: ${timing.body.slice(0, 300)}`;
   let content = '';
   let usage: unknown;
@@ -118,10 +131,16 @@ function checkAnswer(mode: Mode, timing: Timing, expectedContent: string): strin
 
 /** Fails loudly before any load if a target does not answer like an OpenAI upstream. */
 export async function preflight(baseUrl: string, mode: Mode, expectedContent: string): Promise<void> {
+  const problem = checkAnswer(mode, await requestOnce(baseUrl + CHAT_PATH, chatBody(mode)), expectedContent);
+  if (problem) throw new Error(`${mode} request to ${baseUrl} failed: ${problem}`);
+}
+
+/** One POST on a connection of its own; the status and the whole body. */
+export async function requestOnce(url: string, body: string): Promise<{ status: number; body: string }> {
   const agent = new Agent({ keepAlive: false });
   try {
-    const problem = checkAnswer(mode, await timedRequest(baseUrl + CHAT_PATH, chatBody(mode), agent), expectedContent);
-    if (problem) throw new Error(`${mode} request to ${baseUrl} failed: ${problem}`);
+    const timing = await timedRequest(url, body, agent);
+    return { status: timing.status, body: timing.body };
   } finally {
     agent.destroy();
   }

@@ -1,6 +1,9 @@
 /** The result document (saved as JSON) and its markdown rendering. */
 import type { LoadResult, Mode, SequentialResult, TargetName } from './load.ts';
 import type { MachineInfo } from './machine.ts';
+import type { MarginalRow, TranslatedRow, TranslatedSettings, Workload } from './translated.ts';
+
+export type Suite = 'proxy' | 'translated' | 'all';
 
 export interface LoadRow extends LoadResult {
   mode: Mode;
@@ -24,8 +27,8 @@ export interface SequentialRow extends SequentialResult {
   mode: Mode;
 }
 
-export interface BenchResults {
-  timestamp: string;
+/** The default suite: OpenAI Chat sent directly and through llm-mux (same protocol). */
+export interface ProxyResults {
   settings: {
     durationS: number;
     warmupS: number;
@@ -34,11 +37,32 @@ export interface BenchResults {
     chunkSize: number;
     sequentialRequests: number;
   };
-  machine: MachineInfo;
-  llmMux: { command: string; version: string; idleRssBytes: number; peakRssBytes: number };
+  idleRssBytes: number;
+  peakRssBytes: number;
   load: LoadRow[];
   ratios: Ratio[];
   sequential: SequentialRow[];
+}
+
+/** The translated-streams suite (`--suite translated`), run by an llm-mux process of its own. */
+export interface TranslatedResults {
+  settings: TranslatedSettings & { chunkSize: number; chunkCounts: number[] };
+  workloads: Workload[];
+  /** Requests whose full answer was checked before any load. */
+  checks: number;
+  idleRssBytes: number;
+  peakRssBytes: number;
+  load: TranslatedRow[];
+  marginal: MarginalRow[];
+}
+
+export interface BenchResults {
+  timestamp: string;
+  suite: Suite;
+  machine: MachineInfo;
+  llmMux: { command: string; version: string };
+  proxy?: ProxyResults;
+  translated?: TranslatedResults;
 }
 
 export function ratios(load: LoadRow[]): Ratio[] {
@@ -118,8 +142,98 @@ function sequentialTable(rows: SequentialRow[]): string {
   );
 }
 
+function translatedLoadTable(rows: TranslatedRow[]): string {
+  // Both rounds of a workload next to each other.
+  const sorted = [...rows].sort((a, b) => a.chunks - b.chunks || order(rows, a) - order(rows, b) || a.round - b.round);
+  return table(
+    ['Workload (client → upstream)', 'chunks', 'run', 'req/s', 'p50', 'p99', 'failures', 'upstream CPU/req', 'llm-mux CPU/req', 'llm-mux CPU/chunk', 'req/s ÷ passthrough', 'llm-mux peak RSS', 'load avg'],
+    ['---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:'],
+    sorted.map((row) => [
+      row.workload,
+      String(row.chunks),
+      String(row.round),
+      integer(row.requestsPerS),
+      wholeMs(row.latencyP50Ms),
+      wholeMs(row.latencyP99Ms),
+      integer(row.failures),
+      microseconds(row.upstreamCpuMsPerRequest),
+      microseconds(row.llmMuxCpuMsPerRequest),
+      microsecondsFine(row.llmMuxCpuMsPerRequest / row.chunks),
+      optional(row.throughputVsPassthrough, times),
+      mib(row.llmMuxPeakRssBytes),
+      row.loadAverage1m.toFixed(1),
+    ]),
+  );
+}
+
+/** Rows keep the order workloads ran in. */
+function order(rows: TranslatedRow[], row: TranslatedRow): number {
+  return rows.findIndex((other) => other.workload === row.workload);
+}
+
+function marginalTable(rows: MarginalRow[], [short, long]: number[]): string {
+  return table(
+    ['Workload (client → upstream)', 'run', `CPU/req, ${short} chunks`, `CPU/req, ${long} chunks`, `marginal CPU/chunk = Δ ÷ ${long! - short!}`, 'over passthrough', `fixed CPU/req = ${short}-chunk − ${short} × marginal`],
+    ['---', '--:', '--:', '--:', '--:', '--:', '--:'],
+    rows.map((row) => [
+      row.workload,
+      row.round === undefined ? '**mean**' : String(row.round),
+      microseconds(row.shortMs),
+      microseconds(row.longMs),
+      microsecondsFine(row.perChunkMs),
+      optional(row.overPassthroughMs, signedMicroseconds),
+      microseconds(row.fixedMs),
+    ]),
+  );
+}
+
+const microsecondsFine = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
+const signedMicroseconds = (ms: number): string => `${ms < 0 ? '-' : '+'}${microsecondsFine(Math.abs(ms))}`;
+
+function proxySection(proxy: ProxyResults): string[] {
+  const { settings } = proxy;
+  return [
+    `- Load: autocannon, ${settings.connections} connections, ${settings.durationS} s per run after a ${settings.warmupS} s warm-up;` +
+      ` the fake upstream streams ${settings.chunks} chunks of ${settings.chunkSize} characters. Everything on 127.0.0.1.`,
+    `- llm-mux RSS: ${mib(proxy.idleRssBytes)} idle after start-up, ${mib(proxy.peakRssBytes)} peak under load`,
+    '',
+    '### Throughput under load',
+    '',
+    loadTable(proxy.load),
+    '',
+    '### llm-mux ÷ direct',
+    '',
+    ratioTable(proxy.ratios),
+    '',
+    `### Added latency, unloaded (${settings.sequentialRequests} sequential keep-alive requests per target, interleaved)`,
+    '',
+    sequentialTable(proxy.sequential),
+    '',
+  ];
+}
+
+function translatedSection(translated: TranslatedResults, heading: boolean): string[] {
+  const { settings } = translated;
+  return [
+    ...(heading ? ['### Translated streams', ''] : []),
+    `- Translated streams: autocannon, ${settings.connections} connections, streaming only, ${settings.durationS} s per run after a` +
+      ` ${settings.warmupS} s warm-up, ${settings.repeats} round(s) of every workload, interleaved; streams of` +
+      ` ${settings.chunkCounts.join(' and ')} chunks of ${settings.chunkSize} characters. ${translated.checks} answers checked in full before the load.`,
+    `- llm-mux RSS (this suite's process): ${mib(translated.idleRssBytes)} idle after start-up, ${mib(translated.peakRssBytes)} peak under load`,
+    '',
+    '#### Throughput under load',
+    '',
+    translatedLoadTable(translated.load),
+    '',
+    '#### llm-mux CPU per chunk',
+    '',
+    marginalTable(translated.marginal, settings.chunkCounts),
+    '',
+  ];
+}
+
 export function renderMarkdown(results: BenchResults): string {
-  const { machine, settings, llmMux } = results;
+  const { machine, llmMux } = results;
   return [
     `## llm-mux benchmark, ${results.timestamp}`,
     '',
@@ -127,21 +241,7 @@ export function renderMarkdown(results: BenchResults): string {
       ` (load average ${machine.loadAverage1m.toFixed(2)} before the run)`,
     `- Runtimes: Node ${machine.node}, Bun ${machine.bun ?? 'n/a'}`,
     `- llm-mux ${llmMux.version} run as \`${llmMux.command}\`${machine.gitCommit ? ` at commit ${machine.gitCommit}` : ''}`,
-    `- Load: autocannon, ${settings.connections} connections, ${settings.durationS} s per run after a ${settings.warmupS} s warm-up;` +
-      ` the fake upstream streams ${settings.chunks} chunks of ${settings.chunkSize} characters. Everything on 127.0.0.1.`,
-    `- llm-mux RSS: ${mib(llmMux.idleRssBytes)} idle after start-up, ${mib(llmMux.peakRssBytes)} peak under load`,
-    '',
-    '### Throughput under load',
-    '',
-    loadTable(results.load),
-    '',
-    '### llm-mux ÷ direct',
-    '',
-    ratioTable(results.ratios),
-    '',
-    `### Added latency, unloaded (${settings.sequentialRequests} sequential keep-alive requests per target, interleaved)`,
-    '',
-    sequentialTable(results.sequential),
-    '',
+    ...(results.proxy ? proxySection(results.proxy) : []),
+    ...(results.translated ? translatedSection(results.translated, results.proxy !== undefined) : []),
   ].join('\n');
 }
