@@ -2,7 +2,7 @@ import { ProxyError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/response.ts';
 import type { TokenUsage } from '../core/usage.ts';
 import type { OutboundCodec, StreamWatcher } from '../protocols/codec.ts';
-import { createFramingParser, readUpstreamMessages } from '../protocols/framing.ts';
+import { createFramingParser, readUpstreamBatches } from '../protocols/framing.ts';
 
 export interface StreamOutcome {
   usage?: TokenUsage;
@@ -63,18 +63,27 @@ function decodingWatcher(codec: OutboundCodec): StreamWatcher {
   };
 }
 
-/** The canonical events of an upstream stream, in batches as messages arrive. */
+/**
+ * The canonical events of an upstream stream, one batch per read of its body: a read that
+ * brought many events costs one hop through the pipeline, not one per event.
+ */
 export async function* decodeUpstreamStream(
   body: ReadableStream<Uint8Array>,
   codec: OutboundCodec,
 ): AsyncGenerator<StreamEvent[]> {
   const decoder = codec.createStreamDecoder();
   try {
-    for await (const message of readUpstreamMessages(body, codec.streamFraming)) {
-      const events = decoder.push(message);
+    for await (const messages of readUpstreamBatches(body, codec.streamFraming)) {
+      const events: StreamEvent[] = [];
+      for (const message of messages) {
+        for (const event of decoder.push(message)) events.push(event);
+        // After an error nothing more is read: the stream is over for the client.
+        if (events.at(-1)?.type === 'error') {
+          yield events;
+          return;
+        }
+      }
       if (events.length > 0) yield events;
-      // After an error nothing more is read: the stream is over for the client.
-      if (events.some((event) => event.type === 'error')) return;
     }
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
@@ -83,4 +92,3 @@ export async function* decodeUpstreamStream(
   }
   yield decoder.end();
 }
-

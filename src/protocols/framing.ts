@@ -57,10 +57,18 @@ export function createFramingParser(framing: Framing, onMessage: (message: Upstr
   };
 }
 
-/** The messages of a streamed body as bytes arrive. Stopping early cancels the body. */
-export async function* readUpstreamMessages(body: ReadableStream<Uint8Array>, framing: Framing): AsyncGenerator<UpstreamMessage> {
-  const pending: UpstreamMessage[] = [];
+/**
+ * The messages of a streamed body, in batches: everything one read of the body held.
+ * Stopping early cancels the body.
+ */
+export async function* readUpstreamBatches(body: ReadableStream<Uint8Array>, framing: Framing): AsyncGenerator<UpstreamMessage[]> {
+  let pending: UpstreamMessage[] = [];
   const parser = createFramingParser(framing, (message) => pending.push(message));
+  const take = () => {
+    const batch = pending;
+    pending = [];
+    return batch;
+  };
   const decoder = new TextDecoder();
   const reader = body.getReader();
   let finished = false;
@@ -69,15 +77,20 @@ export async function* readUpstreamMessages(body: ReadableStream<Uint8Array>, fr
       const { done, value } = await reader.read();
       if (done) break;
       parser.feed(decoder.decode(value, { stream: true }));
-      while (pending.length > 0) yield pending.shift()!;
+      if (pending.length > 0) yield take();
     }
     parser.feed(decoder.decode());
     parser.end();
-    while (pending.length > 0) yield pending.shift()!;
+    if (pending.length > 0) yield take();
     finished = true;
   } finally {
     // A consumer that stops early must not leave the upstream connection open.
     if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
+}
+
+/** The messages of a streamed body one by one, as bytes arrive. */
+export async function* readUpstreamMessages(body: ReadableStream<Uint8Array>, framing: Framing): AsyncGenerator<UpstreamMessage> {
+  for await (const batch of readUpstreamBatches(body, framing)) yield* batch;
 }
