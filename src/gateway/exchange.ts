@@ -132,9 +132,13 @@ async function canonicalRequest(
 async function answerSameProtocol(request: ClientRequest, outbound: OutboundCodec, response: Response, record: Recorder): Promise<Response> {
   const contentType = response.headers.get('content-type') ?? '';
   if (!isStreamBody(response)) {
-    const text = await response.text();
-    record(response.status, usageOfBody(text, outbound));
-    return new Response(text, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
+    // The body goes out as the runtime received it; a copy is read for usage.
+    const [toClient, copy] = response.body ? response.body.tee() : [null, null];
+    void (copy ? new Response(copy).text() : Promise.resolve('')).then(
+      (text) => record(response.status, usageOfBody(text, outbound)),
+      () => record(response.status),
+    );
+    return new Response(toClient, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
   }
   if (request.stream) {
     const body = observeStream(response.body!, outbound, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
