@@ -245,40 +245,7 @@ interface KnownGap {
   bug: string;
 }
 
-const GEMINI_CALL_SIGNATURES = /^gemini\/(gemini-3-flash-function-call|gemini-3-flash-generatecontent-3-parallel|gemini-3-pro-function-call-thought-signature|vertex-gemini-3\.1-pro-streaming)/;
-
-const KNOWN_GAPS: KnownGap[] = [
-  {
-    inbound: ['openai-completions'],
-    cases: /gpt-4o-refusal-delta/,
-    feature: 'text',
-    bug: 'legacy Completions drops a refusal: the client gets empty text (src/protocols/openai-completions/stream-encoder.ts and encode-response.ts ignore refusal)',
-  },
-  {
-    inbound: ['openai-responses'],
-    cases: GEMINI_CALL_SIGNATURES,
-    feature: 'signatures',
-    bug: 'a Gemini thoughtSignature on a functionCall part is dropped on the way to the client, so the next turn sends the call back unsigned (Gemini 3 rejects that)',
-  },
-  {
-    inbound: ['anthropic', 'openai-responses'],
-    cases: /^gemini\/gemini-flash-thought-signature/,
-    feature: 'signatures',
-    bug: 'a Gemini thoughtSignature that arrives on an empty text part after the answer text is dropped (the thinking block it belongs to is already closed on the client wire)',
-  },
-  {
-    inbound: ['openai-responses'],
-    cases: /^(anthropic\/haiku-4\.5-thinking|gemini\/(gemini-2\.5-pro-thought-parts|gemini-3-pro-text-then-empty-part-signature))/,
-    feature: 'signatures',
-    bug: 'a Responses client gets reasoning items without encrypted_content for reasoning another protocol signed (Anthropic thinking signature, Gemini thoughtSignature): the signature cannot come back',
-  },
-  {
-    inbound: GEMINI,
-    cases: /^(anthropic\/haiku-4\.5-thinking|openai-responses\/(gpt-5\.1-codex-max-4-turn-tool-loop\.chunks\.ndjson#1|gpt-5\.5-reasoning|o3-mini-reasoning))/,
-    feature: 'signatures',
-    bug: 'a Gemini client gets thought parts without thoughtSignature for reasoning another protocol signed (Anthropic thinking signature, Responses encrypted_content): the signature cannot come back',
-  },
-];
+const KNOWN_GAPS: KnownGap[] = [];
 
 function knownGap(inbound: InboundName, caseName: string, feature: Feature): KnownGap | undefined {
   return KNOWN_GAPS.find((gap) => gap.feature === feature && gap.inbound.includes(inbound) && gap.cases.test(caseName));

@@ -36,7 +36,8 @@ const REFUSAL = -1;
  * held back and flushed in order. An ended block stays open on the wire until another
  * block needs it or the message ends, so a signature that arrives after its reasoning
  * (Gemini) still goes out as a signature_delta of that block. One that arrives after a
- * later block took the wire is dropped: Anthropic has nowhere to put it.
+ * later block took the wire gets an empty signed thinking block of its own after the blocks
+ * before it, as Gemini sends it (on an empty part at the end of the turn).
  */
 export class AnthropicStreamEncoder implements StreamEncoder {
   readonly contentType = 'text/event-stream; charset=utf-8';
@@ -83,6 +84,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
         const block = this.blocks.get(event.block);
         if (block?.start.type === 'tool_use') return this.messageStart() + this.signToolCall(block, event.signature);
         if (block?.start.type !== 'thinking') return '';
+        if (block.status === 'closed') return this.messageStart() + this.lateSignature(event.signature);
         return this.messageStart() + this.delta(event.block, { type: 'signature_delta', signature: signatureToClient(event.signature) });
       }
       case 'refusal':
@@ -162,6 +164,13 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     for (const block of this.waiting) if (block.index >= call.index) block.index += 1;
     this.nextIndex += 1;
     this.waiting.splice(this.waiting.indexOf(call), 0, carrier);
+    return this.advance();
+  }
+
+  /** A signature for a thinking block already closed on the wire: an empty signed thinking block, in turn. */
+  private lateSignature(signature: ReasoningSignature): string {
+    const carrier: Block = { start: signatureCarrier(signature), index: this.nextIndex++, status: 'waiting', held: [], ended: true, ready: true };
+    this.waiting.push(carrier);
     return this.advance();
   }
 

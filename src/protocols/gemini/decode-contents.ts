@@ -1,4 +1,5 @@
 import type { ImagePart, Message, Part, ReasoningSignature, TextPart, ToolCallPart } from '../../core/request.ts';
+import { untagSignature } from '../signature-tag.ts';
 import { positionalCallId } from './call-ids.ts';
 import { invalid } from './invalid.ts';
 import type { GeminiBlob, GeminiContent, GeminiFunctionCall, GeminiFunctionResponse, GeminiPart } from './types.ts';
@@ -23,11 +24,13 @@ export function decodeContents(contents: unknown): Message[] {
     const content = asObject(value, where) as GeminiContent;
     const role = decodeRole(content.role, where);
     if (!Array.isArray(content.parts)) throw invalid(`${where}.parts must be an array.`, `${where}.parts`);
-    const parts = content.parts.flatMap((part, position) =>
-      decodePart(asObject(part, `${where}.parts[${position}]`) as GeminiPart, `${where}.parts[${position}]`, {
-        callId: positionalCallId(index, position),
-        pending,
-      }),
+    const parts = joinForeignThinking(
+      content.parts.flatMap((part, position) =>
+        decodePart(asObject(part, `${where}.parts[${position}]`) as GeminiPart, `${where}.parts[${position}]`, {
+          callId: positionalCallId(index, position),
+          pending,
+        }),
+      ),
     );
     return parts.length > 0 ? [{ role, content: parts }] : [];
   });
@@ -59,21 +62,53 @@ interface PartContext {
  * One part → canonical parts. A thoughtSignature stays with what it signs: a thought
  * part becomes a signed ReasoningPart, a functionCall a signed ToolCallPart; on any other
  * part (Gemini signs the first answer part after its thinking, or an empty last part) it
- * becomes an empty signed ReasoningPart placed just before that part's content.
+ * becomes an empty signed ReasoningPart placed just before that part's content. A
+ * signature llm-mux tagged for another protocol (../signature-tag.ts) is that protocol's
+ * again, and always signs reasoning: on a functionCall part too it is an empty signed
+ * ReasoningPart before the call (only Gemini signs calls).
  */
 function decodePart(part: GeminiPart, where: string, context: PartContext): Part[] {
   const signature: ReasoningSignature | undefined =
-    typeof part.thoughtSignature === 'string' ? { protocol: 'gemini', value: part.thoughtSignature } : undefined;
+    typeof part.thoughtSignature === 'string' ? untagSignature(part.thoughtSignature, 'gemini') : undefined;
   if (part.thought === true) {
     const text = part.text ?? '';
     return text === '' && !signature ? [] : [{ type: 'reasoning', text, ...(signature ? { signature } : {}) }];
   }
   if (part.functionCall) {
     const call = decodeFunctionCall(part.functionCall, `${where}.functionCall`, context);
+    if (signature && signature.protocol !== 'gemini') return [{ type: 'reasoning', text: '', signature }, call];
     return [{ ...call, ...(signature ? { signature } : {}) }];
   }
   const content = decodeContent(part, where, context);
   return signature ? [{ type: 'reasoning', text: '', signature }, ...content] : content;
+}
+
+/**
+ * A streamed answer reaches a Gemini client as many thought parts, and another protocol's
+ * signature for them after them, on the next part (see stream-encoder.ts). An empty
+ * ReasoningPart another protocol signed takes the unsigned reasoning right before it back
+ * as its text, so that protocol's upstream gets its thinking whole with its signature.
+ */
+function joinForeignThinking(parts: Part[]): Part[] {
+  const joined: Part[] = [];
+  for (const part of parts) {
+    if (part.type !== 'reasoning' || part.text !== '' || !part.signature || part.signature.protocol === 'gemini') {
+      joined.push(part);
+      continue;
+    }
+    let start = joined.length;
+    while (start > 0 && isUnsignedReasoning(joined[start - 1]!)) start--;
+    const text = joined
+      .splice(start)
+      .map((thought) => (thought.type === 'reasoning' ? thought.text : ''))
+      .join('');
+    joined.push({ ...part, text });
+  }
+  return joined;
+}
+
+function isUnsignedReasoning(part: Part): boolean {
+  return part.type === 'reasoning' && !part.signature && part.redacted === undefined;
 }
 
 function decodeContent(part: GeminiPart, where: string, context: PartContext): Part[] {

@@ -1,14 +1,17 @@
 import { parseArgumentsObject } from '../../core/json.ts';
 import type { ImagePart, Part, ReasoningSignature, ToolCallPart, ToolResultPart } from '../../core/request.ts';
+import { tagSignature } from '../signature-tag.ts';
 import { wireCallId } from './call-ids.ts';
 import { SignatureCarrier, looseSignature } from './signature-carrier.ts';
 import type { GeminiPart } from './types.ts';
 
 /**
- * What to do with reasoning Gemini did not sign: an upstream request sends back only what
- * Gemini can verify, an answer to a Gemini client shows all reasoning as thought parts.
+ * Who gets the parts. An upstream request sends back only reasoning Gemini signed, with
+ * Gemini's own signatures; an answer to a Gemini client shows all reasoning as thought
+ * parts, and carries signatures other protocols issued tagged (../signature-tag.ts), so the
+ * client's next request brings them back.
  */
-type UnsignedReasoning = 'drop' | 'show';
+export type Audience = 'upstream' | 'client';
 
 /**
  * Canonical content → Gemini parts, for requests (history) and answers alike. Signatures
@@ -16,43 +19,50 @@ type UnsignedReasoning = 'drop' | 'show';
  * or, for an empty signed ReasoningPart (a signature that came on an answer part), on the
  * part that follows it (see SignatureCarrier).
  */
-export function geminiParts(content: readonly Part[], unsigned: UnsignedReasoning): GeminiPart[] {
+export function geminiParts(content: readonly Part[], audience: Audience): GeminiPart[] {
   const carrier = new SignatureCarrier();
   const parts: GeminiPart[] = [];
   for (const part of content) {
-    const encoded = encodePart(part, unsigned);
+    const encoded = encodePart(part, audience);
     if (encoded) parts.push(...carrier.push(encoded));
   }
   return [...parts, ...carrier.flush()];
 }
 
-function encodePart(part: Part, unsigned: UnsignedReasoning): GeminiPart | undefined {
+function encodePart(part: Part, audience: Audience): GeminiPart | undefined {
   switch (part.type) {
     case 'text':
       return part.text === '' ? undefined : { text: part.text };
     case 'image':
       return imagePart(part);
     case 'tool_call':
-      return functionCallPart(part);
+      return functionCallPart(part, audience);
     case 'tool_result':
       return functionResponsePart(part);
     case 'reasoning': {
-      const signature = geminiSignature(part.signature);
+      // Anthropic's redacted thinking is no signature of a text: it has no place here.
+      if (part.redacted !== undefined) return undefined;
+      const signature = geminiSignature(part.signature, audience);
       if (part.text === '') return signature === undefined ? undefined : looseSignature(signature);
-      if (signature === undefined && unsigned === 'drop') return undefined;
+      if (signature === undefined && audience === 'upstream') return undefined;
       return { text: part.text, thought: true, ...(signature !== undefined ? { thoughtSignature: signature } : {}) };
     }
   }
 }
 
-/** Only Gemini's own signatures mean anything to Gemini. */
-export function geminiSignature(signature: ReasoningSignature | undefined): string | undefined {
-  return signature?.protocol === 'gemini' ? signature.value : undefined;
+/**
+ * A signature as `thoughtSignature`: only Gemini's own mean anything to Gemini; a client
+ * gets the others tagged.
+ */
+export function geminiSignature(signature: ReasoningSignature | undefined, audience: Audience): string | undefined {
+  if (!signature) return undefined;
+  if (audience === 'client') return tagSignature(signature, 'gemini');
+  return signature.protocol === 'gemini' ? signature.value : undefined;
 }
 
-export function functionCallPart(call: Pick<ToolCallPart, 'id' | 'name' | 'arguments' | 'signature'>): GeminiPart {
+export function functionCallPart(call: Pick<ToolCallPart, 'id' | 'name' | 'arguments' | 'signature'>, audience: Audience): GeminiPart {
   const id = wireCallId(call.id);
-  const signature = geminiSignature(call.signature);
+  const signature = geminiSignature(call.signature, audience);
   return {
     functionCall: { ...(id !== undefined ? { id } : {}), name: call.name, args: parseArgumentsObject(call.arguments) },
     ...(signature !== undefined ? { thoughtSignature: signature } : {}),

@@ -54,7 +54,7 @@ function encodeContents(request: CanonicalRequest): GeminiContent[] {
 }
 
 function encodeTurn(message: Message, model: string): GeminiPart[] {
-  const parts = geminiParts(message.content, 'drop');
+  const parts = geminiParts(message.content, 'upstream');
   if (message.role === 'assistant' && isGemini3(model)) {
     const firstCall = parts.find((part) => part.functionCall);
     if (firstCall && firstCall.thoughtSignature === undefined) firstCall.thoughtSignature = FOREIGN_SIGNATURE;

@@ -7,12 +7,13 @@ import { tokenUsageToGemini } from './usage.ts';
 
 /**
  * Canonical answer → GenerateContentResponse. All reasoning is shown as thought parts;
- * only Gemini's own signatures are passed on. A refusal (OpenAI) reads as answer text.
+ * signatures other protocols issued go out tagged (see encode-parts.ts). A refusal (OpenAI)
+ * reads as answer text.
  */
 export function encodeGeminiResponse(response: CanonicalResponse, context: ClientContext): GenerateContentResponse {
   const candidates = response.choices.map((choice): GeminiCandidate => {
     const content = choice.refusal ? [...choice.content, { type: 'text' as const, text: choice.refusal }] : choice.content;
-    const parts = geminiParts(content, 'show');
+    const parts = geminiParts(content, 'client');
     return {
       // Like Google, a candidate with nothing to show (filtered) has no content.
       ...(parts.length > 0 ? { content: { role: 'model', parts } } : {}),

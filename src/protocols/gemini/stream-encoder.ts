@@ -1,7 +1,8 @@
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
-import type { ToolCallPart } from '../../core/request.ts';
+import type { ReasoningSignature, ToolCallPart } from '../../core/request.ts';
 import type { ClientContext, StreamEncoder } from '../codec.ts';
-import { functionCallPart, geminiSignature } from './encode-parts.ts';
+import { tagSignature } from '../signature-tag.ts';
+import { functionCallPart } from './encode-parts.ts';
 import { googleErrorBody } from './errors.ts';
 import { type StreamFraming, jsonArrayFraming, sseFraming } from './framing.ts';
 import { finishReasonToGemini } from './map-finish-reason.ts';
@@ -16,6 +17,10 @@ interface Block {
   held: GeminiPart[];
   /** A tool call, sent as one functionCall part once the block has ended and its turn comes. */
   call?: Pick<ToolCallPart, 'id' | 'name' | 'arguments' | 'signature'>;
+  /** Another protocol's signature for this reasoning block, written when the block ends (the last one wins). */
+  signature?: ReasoningSignature;
+  /** Anthropic redacted thinking: nothing of it is shown, nor signed. */
+  redacted?: boolean;
 }
 
 interface ChoiceState {
@@ -37,7 +42,10 @@ export interface GeminiStreamOptions {
  * Canonical events → a Gemini stream: each element is a GenerateContentResponse with the
  * parts of that moment. Gemini has no block boundaries: text and thoughts go out as they
  * come, a tool call as one complete functionCall part when its block ends, and the finish
- * reasons and usage together in the last element.
+ * reasons and usage together in the last element. A reasoning block's signature goes out
+ * as a loose signature (on the next part, as Gemini sends it): Gemini's own as soon as it
+ * comes, another protocol's tagged (see encode-parts.ts) when the block ends, since it may
+ * be replaced until then (Responses signs a reasoning item twice).
  */
 export class GeminiStreamEncoder implements StreamEncoder {
   readonly contentType: string;
@@ -68,6 +76,7 @@ export class GeminiStreamEncoder implements StreamEncoder {
           block.call = { id: event.id, name: event.name, arguments: '' };
           state.madeToolCalls = true;
         }
+        if (event.kind === 'redacted_reasoning') block.redacted = true;
         state.blocks.push(block);
         return '';
       }
@@ -81,23 +90,27 @@ export class GeminiStreamEncoder implements StreamEncoder {
         return '';
       }
       case 'signature': {
-        const value = geminiSignature(event.signature);
-        if (value === undefined) return '';
-        const call = this.block(event.choice, event.block)?.call;
-        if (call) {
-          call.signature = event.signature;
+        const block = this.block(event.choice, event.block);
+        if (block?.redacted) return '';
+        if (block?.call) {
+          block.call.signature = event.signature;
+          return '';
+        }
+        if (event.signature.protocol !== 'gemini' && block && !block.ended) {
+          block.signature = event.signature;
           return '';
         }
         // Thinking already sent: the signature rides on the next part, as Gemini sends it.
-        return this.deliver(event.choice, event.block, looseSignature(value));
+        return this.deliver(event.choice, event.block, looseSignature(tagSignature(event.signature, 'gemini')));
       }
       case 'refusal':
         return this.write(event.choice, [{ text: event.text }]);
       case 'block_end': {
         const block = this.block(event.choice, event.block);
         if (!block) return '';
+        const signed = this.signBlock(event.choice, block);
         block.ended = true;
-        return this.drain(event.choice);
+        return signed + this.drain(event.choice);
       }
       case 'finish':
         this.choice(event.choice).finish = event.reason;
@@ -115,7 +128,10 @@ export class GeminiStreamEncoder implements StreamEncoder {
     if (this.failed) return this.framing.close();
     let text = '';
     for (const [index, state] of this.choices) {
-      for (const block of state.blocks) block.ended = true;
+      for (const block of state.blocks) {
+        text += this.signBlock(index, block);
+        block.ended = true;
+      }
       text += this.drain(index);
     }
     if (this.choices.size === 0) this.choice(0);
@@ -144,13 +160,21 @@ export class GeminiStreamEncoder implements StreamEncoder {
     return this.write(choice, [part]);
   }
 
+  /** A reasoning block's held signature (another protocol's), as the block ends. */
+  private signBlock(choice: number, block: Block): string {
+    const signature = block.signature;
+    if (!signature) return '';
+    block.signature = undefined;
+    return this.deliver(choice, block.number, looseSignature(tagSignature(signature, 'gemini')));
+  }
+
   /** Writes the ended blocks at the head of the queue, then what the next one holds. */
   private drain(choice: number): string {
     const { blocks } = this.choice(choice);
     const parts: GeminiPart[] = [];
     while (blocks[0]?.ended) {
       const block = blocks.shift()!;
-      parts.push(...block.held, ...(block.call ? [functionCallPart(block.call)] : []));
+      parts.push(...block.held, ...(block.call ? [functionCallPart(block.call, 'client')] : []));
     }
     if (blocks[0]) parts.push(...blocks[0].held.splice(0));
     return this.write(choice, parts);

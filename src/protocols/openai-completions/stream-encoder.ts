@@ -25,6 +25,8 @@ export class CompletionStreamEncoder implements StreamEncoder {
         this.created = event.created;
         return '';
       case 'text':
+      // No refusal field: the refusal is what the model said, so it is answer text.
+      case 'refusal':
         return this.chunk([{ text: event.text, index: event.choice, logprobs: null, finish_reason: null }]);
       case 'finish':
         return this.chunk([{ text: '', index: event.choice, logprobs: null, finish_reason: finishReasonToCompletion(event.reason) }]);

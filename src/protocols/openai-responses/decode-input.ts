@@ -1,5 +1,6 @@
-import type { ImagePart, Message, Part, ReasoningPart, Role, TextPart } from '../../core/request.ts';
+import type { ImagePart, Message, Part, ReasoningPart, ReasoningSignature, Role, TextPart } from '../../core/request.ts';
 import { imagePartFromUrl } from '../images.ts';
+import { untagSignature } from '../signature-tag.ts';
 import { SEGMENT_SEPARATOR, joinSegments, reasoningSegments } from './read-items.ts';
 import { signReasoning } from './signature.ts';
 import type { WireOutputItem } from './types.ts';
@@ -129,11 +130,20 @@ function decodeToolOutput(output: unknown, param: string): Array<TextPart | Imag
 
 /**
  * A reasoning item: its summary (or raw reasoning text) becomes the text; its
- * encrypted_content, bound to its id, the signature that lets it be replayed.
+ * encrypted_content, bound to its id, the signature that lets it be replayed. An
+ * encrypted_content llm-mux tagged for another protocol (../signature-tag.ts) is that
+ * protocol's signature again.
  */
 function decodeReasoning(item: Record<string, unknown>, param: string): ReasoningPart {
   const id = optionalString(item.id, `${param}.id`);
   const encrypted = optionalString(item.encrypted_content, `${param}.encrypted_content`);
   const text = joinSegments(reasoningSegments(item as WireOutputItem), SEGMENT_SEPARATOR.reasoning);
-  return { type: 'reasoning', text, ...(id && encrypted ? { signature: signReasoning(id, encrypted) } : {}) };
+  const signature = encrypted ? reasoningSignature(id, encrypted) : undefined;
+  return { type: 'reasoning', text, ...(signature ? { signature } : {}) };
+}
+
+function reasoningSignature(id: string | undefined, encrypted: string): ReasoningSignature | undefined {
+  const signature = untagSignature(encrypted, 'openai-responses');
+  if (signature.protocol !== 'openai-responses') return signature;
+  return id ? signReasoning(id, encrypted) : undefined;
 }

@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.ts';
 import type { CanonicalChoice, CanonicalResponse } from '../../core/response.ts';
 import type { ClientContext } from '../codec.ts';
-import { functionCallItem, messageItem, outputRefusal, outputText, reasoningItem } from './output-items.ts';
+import { functionCallItem, messageItem, outputRefusal, outputText, reasoningItem, signatureCarrierItem } from './output-items.ts';
 import { responseId, responseObject } from './response-object.ts';
 import type { OutputItem, ResponseObject } from './types.ts';
 
@@ -22,11 +22,15 @@ function outputItems(choice: CanonicalChoice): OutputItem[] {
     switch (part.type) {
       case 'text':
         return [messageItem(newId('msg_'), [outputText(part.text)], 'completed')];
-      case 'tool_call':
-        return [functionCallItem(newId('fc_'), part, 'completed')];
+      case 'tool_call': {
+        const call = functionCallItem(newId('fc_'), part, 'completed');
+        // A signed call (Gemini) has its signature in an empty reasoning item just before it.
+        return part.signature ? [signatureCarrierItem(newId('rs_'), part.signature), call] : [call];
+      }
       case 'reasoning': {
+        // Anthropic's redacted thinking has no place here (its data is no signature of a text).
+        if (part.redacted !== undefined) return [];
         const item = reasoningItem(newId('rs_'), part.text, part.signature);
-        // Reasoning with neither text nor our encrypted content (Anthropic redacted thinking) says nothing here.
         return item.summary.length > 0 || item.encrypted_content !== undefined ? [item] : [];
       }
     }

@@ -1,4 +1,5 @@
 import type { ReasoningSignature } from '../../core/request.ts';
+import { tagSignature } from '../signature-tag.ts';
 import { reasoningHandle } from './signature.ts';
 import type { FunctionCallItem, ItemStatus, MessageItem, OutputRefusal, OutputText, ReasoningItem } from './types.ts';
 
@@ -18,16 +19,28 @@ export function messageItem(id: string, content: MessageItem['content'], status:
 
 /**
  * A reasoning item. Reasoning this protocol signed goes out under the item id its encrypted
- * content was issued for, with that content; anything else carries only its summary text.
+ * content was issued for, with that content; reasoning another protocol signed carries its
+ * signature tagged in `encrypted_content` (../signature-tag.ts), which the client's next
+ * request brings back; unsigned reasoning carries only its summary text.
  */
 export function reasoningItem(id: string, text: string, signature: ReasoningSignature | undefined): ReasoningItem {
   const handle = reasoningHandle(signature);
+  const encrypted = handle?.encrypted_content ?? (signature && signature.protocol !== 'openai-responses' ? tagSignature(signature, 'openai-responses') : undefined);
   return {
     type: 'reasoning',
     id: handle?.id ?? id,
     summary: text ? [{ type: 'summary_text', text }] : [],
-    ...(handle ? { encrypted_content: handle.encrypted_content } : {}),
+    ...(encrypted !== undefined ? { encrypted_content: encrypted } : {}),
   };
+}
+
+/**
+ * Responses has no signature field on a function_call: a signed call (Gemini) gets an empty
+ * reasoning item carrying the signature just before it, which decode-input turns into an
+ * empty signed ReasoningPart before the call (the Gemini encoder moves it back onto the call).
+ */
+export function signatureCarrierItem(id: string, signature: ReasoningSignature): ReasoningItem {
+  return reasoningItem(id, '', signature);
 }
 
 export function functionCallItem(

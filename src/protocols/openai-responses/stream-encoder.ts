@@ -6,7 +6,7 @@ import type { TokenUsage } from '../../core/usage.ts';
 import type { ClientContext, StreamEncoder } from '../codec.ts';
 import { errorEventFields } from './errors.ts';
 import { responseStatus } from './map-finish-reason.ts';
-import { functionCallItem, messageItem, outputRefusal, outputText, reasoningItem } from './output-items.ts';
+import { functionCallItem, messageItem, outputRefusal, outputText, reasoningItem, signatureCarrierItem } from './output-items.ts';
 import { type ResponseHead, responseId, responseObject } from './response-object.ts';
 import { reasoningHandle } from './signature.ts';
 import type { OutputItem } from './types.ts';
@@ -17,6 +17,9 @@ type OpenItem =
   | { kind: 'refusal'; outputIndex: number; itemId: string; refusal: string }
   | { kind: 'reasoning'; outputIndex: number; itemId: string; text: string; signature?: ReasoningSignature }
   | { kind: 'tool_call'; outputIndex: number; itemId: string; callId: string; name: string; arguments: string };
+
+/** A block waiting for its signature before it is announced (see ResponsesStreamEncoder.pending). */
+type Pending = { block: number; signature?: ReasoningSignature } & ({ kind: 'reasoning' } | { kind: 'tool_call'; callId: string; name: string });
 
 type NewItem = OpenItem extends infer Item ? (Item extends OpenItem ? Omit<Item, 'outputIndex'> : never) : never;
 
@@ -46,11 +49,14 @@ class ResponsesStreamEncoder implements StreamEncoder {
   /** Where each block's item sits, for signatures that arrive after their block ended. */
   private readonly outputIndexByBlock = new Map<number, number>();
   /**
-   * A reasoning block not announced yet. A Responses upstream names its reasoning item in a
-   * signature right after block_start; waiting for it (never longer than the next event)
-   * lets the client see the id the encrypted content is bound to.
+   * A reasoning or tool_call block not announced yet. A Responses upstream names its
+   * reasoning item in a signature right after block_start, and a Gemini upstream signs a
+   * functionCall there; waiting for it (never longer than the next event) lets the client
+   * see the id the encrypted content is bound to, and puts a call's signature in a
+   * reasoning item before the call. A signature for a call that comes later is dropped:
+   * the call is on the wire, and an item cannot be put before it any more.
    */
-  private pending?: { block: number; signature?: ReasoningSignature };
+  private pending?: Pending;
   private finishReason?: FinishReason;
   private usage?: TokenUsage;
   private madeToolCalls = false;
@@ -130,11 +136,11 @@ class ResponsesStreamEncoder implements StreamEncoder {
         return;
       }
       case 'reasoning':
-        this.pending = { block: event.block };
+        this.pending = { kind: 'reasoning', block: event.block };
         return;
       case 'tool_call':
         this.madeToolCalls = true;
-        this.announce(event.block, { kind: 'tool_call', itemId: newId('fc_'), callId: event.id, name: event.name, arguments: '' });
+        this.pending = { kind: 'tool_call', block: event.block, callId: event.id, name: event.name };
         return;
       case 'redacted_reasoning':
         return;
@@ -142,11 +148,26 @@ class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   private announcePending(): void {
-    if (!this.pending) return;
-    const { block, signature } = this.pending;
+    const pending = this.pending;
+    if (!pending) return;
     this.pending = undefined;
-    const itemId = reasoningHandle(signature)?.id ?? newId('rs_');
-    this.announce(block, { kind: 'reasoning', itemId, text: '', signature });
+    const { block, signature } = pending;
+    if (pending.kind === 'reasoning') {
+      const itemId = reasoningHandle(signature)?.id ?? newId('rs_');
+      this.announce(block, { kind: 'reasoning', itemId, text: '', signature });
+      return;
+    }
+    if (signature) this.carrySignature(signature);
+    this.announce(block, { kind: 'tool_call', itemId: newId('fc_'), callId: pending.callId, name: pending.name, arguments: '' });
+  }
+
+  /** A call's signature as an empty reasoning item of its own, added and done at once. */
+  private carrySignature(signature: ReasoningSignature): void {
+    const item = signatureCarrierItem(newId('rs_'), signature);
+    const outputIndex = this.output.length;
+    this.output.push(item);
+    this.send('response.output_item.added', { output_index: outputIndex, item });
+    this.send('response.output_item.done', { output_index: outputIndex, item });
   }
 
   /** Opens an item: `response.output_item.added` at the next output_index. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../../src/core/errors.ts';
 import type { StreamEvent } from '../../../src/core/response.ts';
 import { anthropicInbound } from '../../../src/protocols/anthropic/index.ts';
+import { geminiOutbound } from '../../../src/protocols/gemini/index.ts';
 import { listFixtures, sseEvents } from '../../support/fixtures.ts';
 import { anthropicSchema, decodeStream, sdkFinalMessage, summarizeWire } from './support.ts';
 
@@ -113,19 +114,51 @@ describe('Anthropic stream encoder on hand-built streams', () => {
     ]);
   });
 
-  it('a signature arriving after a later block took the wire is dropped', async () => {
+  it('a signature arriving after a later block took the wire gets an empty signed thinking block after it', async () => {
     const sse = encode([
       start,
       { type: 'block_start', choice: 0, block: 0, kind: 'reasoning' },
       { type: 'reasoning', choice: 0, block: 0, text: 'Hm.' },
       { type: 'block_end', choice: 0, block: 0 },
       { type: 'block_start', choice: 0, block: 1, kind: 'text' },
-      { type: 'signature', choice: 0, block: 0, signature: { protocol: 'gemini', value: 'late' } },
       { type: 'text', choice: 0, block: 1, text: 'Hi' },
+      // Gemini's signature on an empty text part at the end of the turn, for the thinking before.
+      { type: 'signature', choice: 0, block: 0, signature: { protocol: 'gemini', value: 'late' } },
+      { type: 'text', choice: 0, block: 1, text: '!' },
       { type: 'block_end', choice: 0, block: 1 },
+      { type: 'block_start', choice: 0, block: 2, kind: 'tool_call', id: 'call_a', name: 'f' },
+      { type: 'tool_arguments', choice: 0, block: 2, delta: '{}' },
+      { type: 'block_end', choice: 0, block: 2 },
     ]);
-    parseChecked(sse);
-    expect((await sdkFinalMessage(sse)).content[0]).toEqual({ type: 'thinking', thinking: 'Hm.', signature: '' });
+    const events = parseChecked(sse);
+    expect(events.filter((event) => event.type === 'content_block_start').map((event) => [event.index, event.content_block.type])).toEqual([
+      [0, 'thinking'],
+      [1, 'text'],
+      [2, 'thinking'],
+      [3, 'tool_use'],
+    ]);
+    const message = await sdkFinalMessage(sse);
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'Hm.', signature: '' },
+      { type: 'text', text: 'Hi!' },
+      { type: 'thinking', thinking: '', signature: 'llm-mux:gemini:late' },
+      { type: 'tool_use', id: 'call_a', name: 'f', input: {} },
+    ]);
+    // Next turn, the Gemini upstream gets its signature back where Gemini puts such a one: on the next part.
+    const request = anthropicInbound.decodeRequest(
+      {
+        model: 'm',
+        max_tokens: 10,
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: message.content },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_a', content: 'ok' }] },
+        ],
+      },
+      context,
+    );
+    const body = geminiOutbound.encodeRequest({ ...request, model: 'gemini-2.5-flash' }) as { contents: Array<{ parts: unknown[] }> };
+    expect(body.contents[1]!.parts).toEqual([{ text: 'Hi!' }, { functionCall: { id: 'call_a', name: 'f', args: {} }, thoughtSignature: 'late' }]);
   });
 
   it('redacted thinking, then an Anthropic-signed thinking block', async () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../../src/core/errors.ts';
 import type { CanonicalRequest, Message, ToolCallPart, ToolResultPart } from '../../../src/core/request.ts';
+import { anthropicOutbound } from '../../../src/protocols/anthropic/index.ts';
 import { geminiInbound, geminiOutbound } from '../../../src/protocols/gemini/index.ts';
 import { unknownFields } from './proto.ts';
 
@@ -300,6 +301,73 @@ describe('encodeRequest', () => {
     [{ type: 'json_schema', name: 'x', schema: answerSchema, strict: true }, { responseMimeType: 'application/json', responseJsonSchema: answerSchema }],
   ] as const)('response format %j → %j', (responseFormat, config) => {
     expect(encode({ model: 'm', system: [], stream: false, messages: [], responseFormat }).generationConfig).toEqual(config);
+  });
+});
+
+describe('signatures other protocols issued, tagged for Gemini clients', () => {
+  const model = (parts: unknown[]) => decode({ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }, { role: 'model', parts }, { role: 'user', parts: [{ text: 'More' }] }] });
+
+  it('come back as the original signatures: on thoughts, on answer parts, and on calls (as reasoning before the call)', () => {
+    const request = model([
+      { text: 'Whole thought.', thought: true, thoughtSignature: 'llm-mux:anthropic:EuYD+/==' },
+      { text: 'Answer.', thoughtSignature: 'llm-mux:openai-responses:{"id":"rs_1","encrypted_content":"gAAAA"}' },
+      { functionCall: { name: 'ls', args: {} }, thoughtSignature: 'llm-mux:anthropic:EqQB' },
+      { functionCall: { name: 'pwd', args: {} }, thoughtSignature: SIG_CALL },
+    ]);
+    expect(request.messages[1]!.content).toEqual([
+      { type: 'reasoning', text: 'Whole thought.', signature: { protocol: 'anthropic', value: 'EuYD+/==' } },
+      { type: 'reasoning', text: '', signature: { protocol: 'openai-responses', value: '{"id":"rs_1","encrypted_content":"gAAAA"}' } },
+      { type: 'text', text: 'Answer.' },
+      { type: 'reasoning', text: '', signature: { protocol: 'anthropic', value: 'EqQB' } },
+      { type: 'tool_call', id: 'call_gemini_1_2', name: 'ls', arguments: '{}' },
+      { type: 'tool_call', id: 'call_gemini_1_3', name: 'pwd', arguments: '{}', signature: { protocol: 'gemini', value: SIG_CALL } },
+    ]);
+  });
+
+  it('streamed thinking (many thought parts, the signature on the next part) is whole again with its signature', () => {
+    const request = model([
+      { text: 'Let me ', thought: true },
+      { text: 'think.', thought: true },
+      { functionCall: { name: 'ls', args: {} }, thoughtSignature: 'llm-mux:anthropic:EqQB' },
+      { text: 'Then ', thought: true },
+      { text: 'answer.', thought: true },
+      { text: 'Done.', thoughtSignature: 'llm-mux:anthropic:EuYD' },
+    ]);
+    expect(request.messages[1]!.content).toEqual([
+      { type: 'reasoning', text: 'Let me think.', signature: { protocol: 'anthropic', value: 'EqQB' } },
+      { type: 'tool_call', id: 'call_gemini_1_2', name: 'ls', arguments: '{}' },
+      { type: 'reasoning', text: 'Then answer.', signature: { protocol: 'anthropic', value: 'EuYD' } },
+      { type: 'text', text: 'Done.' },
+    ]);
+  });
+
+  it("Gemini's own thoughts are not joined, and a tag naming Gemini is a Gemini signature", () => {
+    const request = model([
+      { text: 'a', thought: true },
+      { text: 'b.', thoughtSignature: SIG_TEXT },
+      { text: 'c', thought: true, thoughtSignature: 'llm-mux:gemini:x' },
+    ]);
+    expect(request.messages[1]!.content).toEqual([
+      { type: 'reasoning', text: 'a' },
+      { type: 'reasoning', text: '', signature: { protocol: 'gemini', value: SIG_TEXT } },
+      { type: 'text', text: 'b.' },
+      { type: 'reasoning', text: 'c', signature: { protocol: 'gemini', value: 'llm-mux:gemini:x' } },
+    ]);
+  });
+
+  it('the Gemini upstream never gets them; their own upstream does', () => {
+    const request = model([
+      { text: 'Let me think.', thought: true },
+      { functionCall: { name: 'ls', args: {} }, thoughtSignature: 'llm-mux:anthropic:EqQB' },
+    ]);
+    const gemini = encode({ ...request, model: 'gemini-2.5-pro' });
+    expect(gemini.contents[1]).toEqual({ role: 'model', parts: [{ functionCall: { name: 'ls', args: {} } }] });
+    expect(JSON.stringify(gemini)).not.toContain('EqQB');
+    const anthropic = anthropicOutbound.encodeRequest({ ...request, model: 'claude-haiku-4-5' }) as { messages: Array<{ content: unknown[] }> };
+    expect(anthropic.messages[1]!.content).toEqual([
+      { type: 'thinking', thinking: 'Let me think.', signature: 'EqQB' },
+      { type: 'tool_use', id: 'call_gemini_1_1', name: 'ls', input: {} },
+    ]);
   });
 });
 

@@ -27,7 +27,7 @@ describe('encodeResponse', () => {
     usage: { input: 100, output: 40, cached: 60, reasoning: 10 },
   };
 
-  it('shows reasoning as thoughts without foreign signatures, and keeps real call ids', () => {
+  it('shows reasoning as thoughts, foreign signatures tagged (redacted thinking left out), and keeps real call ids', () => {
     const body = geminiInbound.encodeResponse(response, { model: 'gemini-2.5-pro' });
     expect(unknownFields('GenerateContentResponse', body)).toEqual([]);
     expect(body).toEqual({
@@ -35,7 +35,11 @@ describe('encodeResponse', () => {
         {
           content: {
             role: 'model',
-            parts: [{ text: 'Claude thinks.', thought: true }, { text: 'Calling.' }, { functionCall: { id: 'toolu_01', name: 'ls', args: { path: '.' } } }],
+            parts: [
+              { text: 'Claude thinks.', thought: true, thoughtSignature: 'llm-mux:anthropic:EqQB' },
+              { text: 'Calling.' },
+              { functionCall: { id: 'toolu_01', name: 'ls', args: { path: '.' } } },
+            ],
           },
           finishReason: 'STOP',
           index: 0,
@@ -48,6 +52,49 @@ describe('encodeResponse', () => {
       modelVersion: 'gemini-2.5-pro',
       responseId: 'msg_01',
     });
+  });
+
+  it("a client's next request brings other protocols' signatures back, and only Gemini's reach a Gemini upstream", () => {
+    const answer: CanonicalResponse = {
+      id: 'r',
+      model: 'm',
+      created: 1,
+      choices: [
+        {
+          index: 0,
+          content: [
+            { type: 'reasoning', text: 'Claude thinks.', signature: { protocol: 'anthropic', value: 'EqQB+/==' } },
+            { type: 'reasoning', text: '', signature: { protocol: 'openai-responses', value: '{"id":"rs_1","encrypted_content":"gAAAA"}' } },
+            { type: 'tool_call', id: 'call_1', name: 'ls', arguments: '{}' },
+            { type: 'text', text: 'Done.' },
+          ],
+          finishReason: 'stop',
+        },
+      ],
+    };
+    const body = geminiInbound.encodeResponse(answer, { model: 'gemini-2.5-pro' }) as { candidates: Array<{ content: { parts: unknown[] } }> };
+    const parts = body.candidates[0]!.content.parts;
+    // On the thought part; a signature without a thought rides on the next part, as Gemini sends one.
+    expect(parts).toEqual([
+      { text: 'Claude thinks.', thought: true, thoughtSignature: 'llm-mux:anthropic:EqQB+/==' },
+      { functionCall: { id: 'call_1', name: 'ls', args: {} }, thoughtSignature: 'llm-mux:openai-responses:{"id":"rs_1","encrypted_content":"gAAAA"}' },
+      { text: 'Done.' },
+    ]);
+    const request = geminiInbound.decodeRequest(
+      {
+        contents: [
+          { role: 'user', parts: [{ text: 'Hi' }] },
+          { role: 'model', parts },
+          { role: 'user', parts: [{ functionResponse: { id: 'call_1', name: 'ls', response: { output: 'a' } } }] },
+        ],
+      },
+      { model: 'gemini-2.5-pro' },
+    );
+    expect(request.messages[1]!.content).toEqual([
+      ...answer.choices[0]!.content.slice(0, 3).map((part) => (part.type === 'tool_call' ? { ...part, id: 'call_1' } : part)),
+      { type: 'text', text: 'Done.' },
+    ]);
+    expect(JSON.stringify(geminiOutbound.encodeRequest({ ...request, model: 'gemini-2.5-pro' }))).not.toMatch(/EqQB|gAAAA|llm-mux/);
   });
 
   it('round-trips a recorded answer through decodeResponse', () => {

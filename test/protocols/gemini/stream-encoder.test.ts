@@ -88,16 +88,73 @@ describe('hand-built event sequences', () => {
     const view = await clientView(events);
     expect([view.thoughts, view.text, view.finishReason]).toEqual(['Let me think. More.', 'Answer.', 'STOP']);
     // A thought part may not take it (Gemini signs the first part after the thinking): it
-    // waits as an empty part; the foreign signature is not passed on.
-    expect(view.signatures).toEqual([{ on: 'text', value: 'SIG/+=' }]);
+    // waits as an empty part; the foreign signature goes out tagged, on the answer's first part.
+    expect(view.signatures).toEqual([
+      { on: 'text', value: 'SIG/+=' },
+      { on: 'text', value: 'llm-mux:anthropic:foreign' },
+    ]);
     const parts = elements(encode(events, 'sse'), 'sse').flatMap((element) => element.candidates![0]!.content!.parts!);
     expect(parts).toEqual([
       { text: 'Let me think.', thought: true },
       { text: '', thoughtSignature: 'SIG/+=' },
       { text: ' More.', thought: true },
-      { text: 'Answer.' },
+      { text: 'Answer.', thoughtSignature: 'llm-mux:anthropic:foreign' },
       { text: '' },
     ]);
+  });
+
+  it("another protocol's signature waits for its block's end (the last one wins) and goes out tagged", async () => {
+    const responses = (id: string) => ({ protocol: 'openai-responses' as const, value: JSON.stringify({ id, encrypted_content: `enc-${id}` }) });
+    const events: StreamEvent[] = [
+      start,
+      // Responses signs a reasoning item when it is announced, and again when it is complete.
+      { type: 'block_start', choice: 0, block: 0, kind: 'reasoning' },
+      { type: 'signature', choice: 0, block: 0, signature: responses('rs_early') },
+      { type: 'reasoning', choice: 0, block: 0, text: 'Summary.' },
+      { type: 'signature', choice: 0, block: 0, signature: responses('rs_final') },
+      { type: 'block_end', choice: 0, block: 0 },
+      { type: 'block_start', choice: 0, block: 1, kind: 'tool_call', id: 'call_1', name: 'ls' },
+      { type: 'tool_arguments', choice: 0, block: 1, delta: '{}' },
+      { type: 'block_end', choice: 0, block: 1 },
+      { type: 'finish', choice: 0, reason: 'tool_calls' },
+    ];
+    const view = await clientView(events);
+    expect(view.signatures).toEqual([{ on: 'functionCall', value: `llm-mux:openai-responses:${JSON.stringify({ id: 'rs_final', encrypted_content: 'enc-rs_final' })}` }]);
+    expect(view.thoughts).toBe('Summary.');
+  });
+
+  it('streamed Anthropic thinking comes back whole with its signature, next to its tool call', async () => {
+    const anthropic = (value: string) => ({ protocol: 'anthropic' as const, value });
+    const events: StreamEvent[] = [
+      start,
+      { type: 'block_start', choice: 0, block: 0, kind: 'reasoning' },
+      { type: 'reasoning', choice: 0, block: 0, text: 'I need ' },
+      { type: 'reasoning', choice: 0, block: 0, text: 'the weather.' },
+      { type: 'signature', choice: 0, block: 0, signature: anthropic('EuYD+/sig==') },
+      { type: 'block_end', choice: 0, block: 0 },
+      { type: 'block_start', choice: 0, block: 1, kind: 'tool_call', id: 'toolu_1', name: 'get_weather' },
+      { type: 'tool_arguments', choice: 0, block: 1, delta: '{"city":"Paris"}' },
+      { type: 'block_end', choice: 0, block: 1 },
+      { type: 'finish', choice: 0, reason: 'tool_calls' },
+    ];
+    const { chunks, error } = await sdkStream(encode(events, 'sse'));
+    expect(error).toBeUndefined();
+    const parts = chunks.flatMap((chunk) => chunk.candidates?.[0]?.content?.parts ?? []);
+    const request = geminiInbound.decodeRequest(
+      {
+        contents: [
+          { role: 'user', parts: [{ text: 'Weather?' }] },
+          { role: 'model', parts },
+          { role: 'user', parts: [{ functionResponse: { id: 'toolu_1', name: 'get_weather', response: { output: 'sunny' } } }] },
+        ],
+      },
+      context,
+    );
+    expect(request.messages[1]!.content).toEqual([
+      { type: 'reasoning', text: 'I need the weather.', signature: anthropic('EuYD+/sig==') },
+      { type: 'tool_call', id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+    ]);
+    expect(JSON.stringify(geminiOutbound.encodeRequest({ ...request, model: 'gemini-2.5-pro' }))).not.toContain('EuYD');
   });
 
   it('a signature with no part after it ends the turn as an empty signed part', async () => {

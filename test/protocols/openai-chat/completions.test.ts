@@ -119,6 +119,24 @@ describe('Completions response encoding', () => {
     expect(completion).toEqual(body);
     expect(completion.usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 });
   });
+
+  it('a refusal is answer text (there is no refusal field), after any text', () => {
+    const body = completionsInbound.encodeResponse(
+      {
+        ...RESPONSE,
+        choices: [
+          { index: 0, content: [], finishReason: 'stop', refusal: "I'm sorry, I can't help with that." },
+          { index: 1, content: [{ type: 'text', text: 'Well. ' }], finishReason: 'stop', refusal: 'No.' },
+        ],
+      },
+      CONTEXT,
+    ) as { choices: unknown[] };
+    expectValid('CreateCompletionResponse', body);
+    expect(body.choices).toEqual([
+      { text: "I'm sorry, I can't help with that.", index: 0, logprobs: null, finish_reason: 'stop' },
+      { text: 'Well. No.', index: 1, logprobs: null, finish_reason: 'stop' },
+    ]);
+  });
 });
 
 function encodeAll(events: readonly StreamEvent[], context: ClientContext = { model: MODEL, streamUsage: true }) {
@@ -225,6 +243,18 @@ describe('Completions stream encoding', () => {
     expect(checkChunks(plain).every((chunk) => chunk.usage === undefined)).toBe(true);
   });
 
+  it('refusal deltas go out as text; the SDK reads the refusal as the answer', async () => {
+    const { body } = encodeAll([
+      start,
+      { type: 'refusal', choice: 0, text: "I'm sorry, " },
+      { type: 'refusal', choice: 0, text: "I can't." },
+      { type: 'finish', choice: 0, reason: 'stop' },
+    ]);
+    const chunks = checkChunks(body);
+    expect(chunks.map((chunk) => chunk.choices[0]?.text)).toEqual(["I'm sorry, ", "I can't.", '']);
+    expect((await readCompletionsStream(body)).text).toEqual({ 0: "I'm sorry, I can't." });
+  });
+
   it('a mid-stream error: the OpenAI error object, then only [DONE]; the SDK throws an APIError', async () => {
     const events: StreamEvent[] = [
       start,
@@ -256,8 +286,8 @@ describe('Completions stream encoding', () => {
     const read = await readCompletionsStream(body);
     const errored = oracle.error !== undefined;
     for (const [index, turn] of Object.entries(oracle.choices)) {
-      // Only text travels: reasoning, refusals and tool calls have no place in text_completion.
-      expect(read.text[Number(index)] ?? '').toBe(turn.text);
+      // Text travels, a refusal as text after it: reasoning and tool calls have no place in text_completion.
+      expect(read.text[Number(index)] ?? '').toBe(turn.text + turn.refusal);
       const finish = expectedFinish(turn, errored);
       expect(read.finish[Number(index)]).toBe(finish);
     }

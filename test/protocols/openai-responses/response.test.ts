@@ -58,7 +58,8 @@ describe('Responses encodeResponse', () => {
     expect(body.id).toMatch(/^resp_/);
     expect(body.output).toEqual([
       { type: 'reasoning', id: 'rs_up', summary: [{ type: 'summary_text', text: 'Thinking.' }], encrypted_content: 'gAAAA==' },
-      { type: 'reasoning', id: expect.stringMatching(/^rs_/), summary: [{ type: 'summary_text', text: 'Claude thinking.' }] },
+      // Another protocol's signature, tagged, so the next request brings it back; redacted thinking has no place here.
+      { type: 'reasoning', id: expect.stringMatching(/^rs_/), summary: [{ type: 'summary_text', text: 'Claude thinking.' }], encrypted_content: 'llm-mux:anthropic:EqQB' },
       {
         type: 'message',
         id: expect.stringMatching(/^msg_/),
@@ -90,6 +91,75 @@ describe('Responses encodeResponse', () => {
     const body = responsesInbound.encodeResponse(original, CONTEXT);
     expect((body as { id: string }).id).toBe('resp_kept');
     expect(responsesOutbound.decodeResponse(body)).toEqual({ ...original, model: 'client-model' });
+  });
+});
+
+describe('Responses clients and other protocols\' signatures', () => {
+  const gemini = (value: string) => ({ protocol: 'gemini' as const, value });
+
+  it('a signed call (Gemini) gets an empty reasoning item with the tagged signature just before it', () => {
+    const body = responsesInbound.encodeResponse(
+      answer({
+        content: [
+          { type: 'reasoning', text: 'Gemini thinks.', signature: gemini('CiQB+t/1==') },
+          { type: 'tool_call', id: 'call_1', name: 'ls', arguments: '{}', signature: gemini('Fc1+/==') },
+          { type: 'tool_call', id: 'call_2', name: 'pwd', arguments: '{}' },
+        ],
+      }),
+      CONTEXT,
+    ) as Record<string, any>;
+    expect(validateResponse(body), JSON.stringify(validateResponse.errors?.slice(0, 3))).toBe(true);
+    expect(body.output.map((item: any) => [item.type, item.summary?.[0]?.text ?? item.call_id, item.encrypted_content])).toEqual([
+      ['reasoning', 'Gemini thinks.', 'llm-mux:gemini:CiQB+t/1=='],
+      ['reasoning', undefined, 'llm-mux:gemini:Fc1+/=='],
+      ['function_call', 'call_1', undefined],
+      ['function_call', 'call_2', undefined],
+    ]);
+  });
+
+  it('the next request brings the tagged signatures back as the original ones, and the Responses upstream never sees them', () => {
+    const body = responsesInbound.encodeResponse(
+      answer({
+        content: [
+          { type: 'reasoning', text: 'Claude thinks.', signature: { protocol: 'anthropic', value: 'EqQB' } },
+          { type: 'reasoning', text: 'Own.', signature: SIGNATURE },
+          { type: 'tool_call', id: 'call_1', name: 'ls', arguments: '{}', signature: gemini('Fc1') },
+        ],
+      }),
+      CONTEXT,
+    ) as Record<string, any>;
+    const request = responsesInbound.decodeRequest(
+      {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'Hi' },
+          ...body.output,
+          { type: 'function_call_output', call_id: 'call_1', output: 'ok' },
+        ],
+      },
+      CONTEXT,
+    );
+    expect(request.messages[1]!.content).toEqual([
+      { type: 'reasoning', text: 'Claude thinks.', signature: { protocol: 'anthropic', value: 'EqQB' } },
+      { type: 'reasoning', text: 'Own.', signature: SIGNATURE },
+      { type: 'reasoning', text: '', signature: gemini('Fc1') },
+      { type: 'tool_call', id: 'call_1', name: 'ls', arguments: '{}' },
+    ]);
+    const upstream = JSON.stringify(responsesOutbound.encodeRequest({ ...request, model: 'o3' }));
+    expect(upstream).toContain('gAAAA==');
+    expect(upstream).not.toContain('EqQB');
+    expect(upstream).not.toContain('Fc1');
+    expect(upstream).not.toContain('llm-mux:');
+  });
+
+  it('a tag naming Responses itself is an encrypted_content like any other', () => {
+    const request = responsesInbound.decodeRequest(
+      { model: 'm', input: [{ type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'llm-mux:openai-responses:x' }] },
+      CONTEXT,
+    );
+    expect(request.messages[0]!.content).toEqual([
+      { type: 'reasoning', text: '', signature: { protocol: 'openai-responses', value: JSON.stringify({ id: 'rs_1', encrypted_content: 'llm-mux:openai-responses:x' }) } },
+    ]);
   });
 });
 

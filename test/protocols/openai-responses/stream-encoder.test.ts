@@ -121,7 +121,7 @@ describe('Responses stream encoder: hand-built event sequences', () => {
     expect(new Set(ids)).toEqual(new Set(['rs_upstream']));
   });
 
-  it("keeps other providers' reasoning signatures to itself", async () => {
+  it("gives other providers' reasoning signatures to the client tagged, in encrypted_content", async () => {
     const text = encode([
       START,
       { type: 'block_start', choice: 0, block: 0, kind: 'reasoning' },
@@ -132,10 +132,51 @@ describe('Responses stream encoder: hand-built event sequences', () => {
       { type: 'block_end', choice: 0, block: 1 },
     ]);
     checkEncodedStream(text);
-    expect(text).not.toContain('EqQBCkYIBxgCKkD');
+    expect(text).not.toContain('opaque');
     const { final } = await consumeWithSDK(text);
-    expect(sdkOutput(final)).toEqual([{ kind: 'reasoning', text: 'Claude thinks.' }]);
     expect(final.output[0]!.id).toMatch(/^rs_/);
+    expect(sdkOutput(final)).toEqual([
+      { kind: 'reasoning', text: 'Claude thinks.', encrypted: { id: final.output[0]!.id, encrypted_content: 'llm-mux:anthropic:EqQBCkYIBxgCKkD' } },
+    ]);
+  });
+
+  it('a signed call (Gemini) gets an empty reasoning item with the tagged signature just before it', async () => {
+    const gemini = (value: string) => ({ protocol: 'gemini' as const, value });
+    const text = encode([
+      START,
+      { type: 'block_start', choice: 0, block: 0, kind: 'reasoning' },
+      { type: 'reasoning', choice: 0, block: 0, text: 'Hm.' },
+      { type: 'block_end', choice: 0, block: 0 },
+      // Gemini signs a call right after its block_start; a later signature finds it on the wire.
+      { type: 'signature', choice: 0, block: 0, signature: gemini('Th0ught==') },
+      { type: 'block_start', choice: 0, block: 1, kind: 'tool_call', id: 'call_a', name: 'get_weather' },
+      { type: 'signature', choice: 0, block: 1, signature: gemini('CiQB+/sig==') },
+      { type: 'tool_arguments', choice: 0, block: 1, delta: '{"city":"Paris"}' },
+      { type: 'block_end', choice: 0, block: 1 },
+      { type: 'block_start', choice: 0, block: 2, kind: 'tool_call', id: 'call_b', name: 'get_time' },
+      { type: 'tool_arguments', choice: 0, block: 2, delta: '{}' },
+      { type: 'signature', choice: 0, block: 2, signature: gemini('too-late') },
+      { type: 'block_end', choice: 0, block: 2 },
+      { type: 'finish', choice: 0, reason: 'tool_calls' },
+    ]);
+    const events = checkEncodedStream(text);
+    expect(text).not.toContain('too-late');
+    // Output indexes in order, sequence numbers counting up.
+    expect(events.filter((event) => event.type === 'response.output_item.added').map((event) => [event.output_index, event.item.type])).toEqual([
+      [0, 'reasoning'],
+      [1, 'reasoning'],
+      [2, 'function_call'],
+      [3, 'function_call'],
+    ]);
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
+    const { final } = await consumeWithSDK(text);
+    const reasoningId = (index: number) => final.output[index]!.id!;
+    expect(sdkOutput(final)).toEqual([
+      { kind: 'reasoning', text: 'Hm.', encrypted: { id: reasoningId(0), encrypted_content: 'llm-mux:gemini:Th0ught==' } },
+      { kind: 'reasoning', text: '', encrypted: { id: reasoningId(1), encrypted_content: 'llm-mux:gemini:CiQB+/sig==' } },
+      { kind: 'tool_call', id: 'call_a', name: 'get_weather', arguments: { city: 'Paris' } },
+      { kind: 'tool_call', id: 'call_b', name: 'get_time', arguments: {} },
+    ]);
   });
 
   it('puts a signature that comes after its block ended into response.completed', async () => {
