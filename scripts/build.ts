@@ -1,11 +1,14 @@
 // Compiles the CLI into one self-contained executable per target (Bun runtime included).
 // Usage: bun scripts/build.ts [--target <t>]... | --target all
 //   no --target: host build to dist/llm-mux
-//   --target linux-arm64: dist/llm-mux-linux-arm64 (Bun fetches the target runtime from npm)
+//   --target linux-arm64: dist/llm-mux-linux-arm64 (Bun fetches the target runtime from npm,
+//   this script the target's keychain addon)
 // Runs under Bun, but type-checks with the project's @types/node, hence the small Bun declaration.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,6 +36,15 @@ const TARGETS = {
   'windows-x64': 'bun-windows-x64',
 } as const;
 type Target = keyof typeof TARGETS;
+
+/** The package holding each target's build of the keychain's native addon (@napi-rs/keyring). */
+const KEYRING_ADDONS: Record<Target, string> = {
+  'linux-x64': '@napi-rs/keyring-linux-x64-gnu',
+  'linux-arm64': '@napi-rs/keyring-linux-arm64-gnu',
+  'darwin-x64': '@napi-rs/keyring-darwin-x64',
+  'darwin-arm64': '@napi-rs/keyring-darwin-arm64',
+  'windows-x64': '@napi-rs/keyring-win32-x64-msvc',
+};
 
 /** One executable to produce; no target means "the machine running the build". */
 interface Job {
@@ -73,11 +85,42 @@ async function compile(job: Job, exampleYaml: string): Promise<void> {
     sourcemap: 'linked',
     define: {
       __LLM_MUX_EXAMPLE_YAML__: JSON.stringify(exampleYaml),
+      // The binary is its own entry point when it starts itself again (src/accounts/secret-store/probe.ts).
+      __LLM_MUX_COMPILED__: 'true',
       'process.env.NODE_ENV': JSON.stringify('production'),
     },
   });
   // The embedded copy is enough; a loose .map beside the binary would only clutter dist/.
   for (const output of result.outputs) if (output.kind === 'sourcemap') await rm(output.path, { force: true });
+}
+
+/**
+ * Bun embeds the keychain addon only when the target's package is in node_modules, and npm
+ * installs just the host's. For another target, fetch the version package-lock.json pins
+ * (with its integrity checked) and unpack it there: without it the binary has no keychain.
+ */
+async function ensureKeyringAddon(target: Target): Promise<void> {
+  const name = KEYRING_ADDONS[target];
+  const dir = join(ROOT, 'node_modules', name);
+  if (existsSync(join(dir, 'package.json'))) return;
+  const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version: string; integrity: string } | undefined>;
+  };
+  const pinned = lock.packages[`node_modules/${name}`];
+  if (!pinned) throw new Error(`${name} is missing from package-lock.json`);
+  const temp = await mkdtemp(join(tmpdir(), 'llm-mux-addon-'));
+  try {
+    const npm = { encoding: 'utf8', shell: process.platform === 'win32' } as const;
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', `${name}@${pinned.version}`, '--json', '--pack-destination', temp], npm)) as {
+      filename: string;
+      integrity: string;
+    }[];
+    if (packed?.integrity !== pinned.integrity) throw new Error(`${name}@${pinned.version}: integrity differs from package-lock.json`);
+    await mkdir(dir, { recursive: true });
+    execFileSync('tar', ['-xzf', join(temp, packed.filename), '-C', dir, '--strip-components=1']);
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -107,6 +150,7 @@ async function main(): Promise<void> {
   for (const job of jobs) {
     const started = performance.now();
     try {
+      if (job.target) await ensureKeyringAddon(job.target);
       await compile(job, exampleYaml);
     } catch (error) {
       throw new Error(`${job.target ?? 'host'}: ${describe(error)}`);

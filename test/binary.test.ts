@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretServiceUnavailable, startSecretService } from './support/secret-service.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NO_KEYRING = secretServiceUnavailable();
 const UPSTREAM_KEY = 'sk-test-key-123';
 const REPLY = 'hello from the fake upstream';
 
@@ -203,6 +205,28 @@ describe('compiled binary', () => {
     const example = await readFile(join(ROOT, 'llm-mux.example.yaml'), 'utf8');
     expect(await readFile(configPath, 'utf8')).toBe(example);
   });
+
+  // The keychain library is a native addon: this proves the build embedded it.
+  it.skipIf(NO_KEYRING)(`stores and reads back a secret in the OS keychain${NO_KEYRING ? ` [skipped: ${NO_KEYRING}]` : ''}`, async () => {
+    const keyring = await startSecretService();
+    try {
+      const args = ['accounts', 'check-store', '--config', configPath, '--store', 'keychain'];
+      const result = await run('./llm-mux', args, binDir, { ...env, DBUS_SESSION_BUS_ADDRESS: keyring.address });
+      expect(result.code, describeResult(result)).toBe(0);
+      expect(result.stdout).toContain('credential store: keychain (service "llm-mux")');
+      expect(result.stderr).toBe('');
+    } finally {
+      await keyring.stop();
+    }
+  }, 60_000);
+
+  it.skipIf(process.platform !== 'linux')('falls back to credentials.json with a warning when no D-Bus session answers', async () => {
+    const args = ['accounts', 'check-store', '--config', configPath, '--store', 'auto'];
+    const result = await run('./llm-mux', args, binDir, { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(workDir, 'no-bus')}` });
+    expect(result.code, describeResult(result)).toBe(0);
+    expect(result.stdout).toContain(`credential store: file (${join(workDir, 'cfg', 'credentials.json')})`);
+    expect(result.stderr).toMatch(/^warning: OS keychain not usable \(.+\); storing credentials in .+credentials\.json/);
+  }, 60_000);
 
   it('serves, proxies a chat request upstream, and exits 0 on SIGTERM', async () => {
     const upstreamPort = await startUpstream();

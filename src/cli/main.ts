@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerCredentials } from './credentials.ts';
 import { registerInit } from './init.ts';
 import { registerModels } from './models.ts';
 import { exitWithError } from './output.ts';
@@ -16,5 +17,6 @@ const program = new Command()
 registerInit(program);
 registerServe(program);
 registerModels(program);
+registerCredentials(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -117,7 +117,7 @@ function nodeOffset(doc: Document, path: PropertyKey[], atKey: boolean): number 
   return (target as YamlNode | undefined)?.range?.[0];
 }
 
-function formatPath(path: PropertyKey[]): string {
+export function formatPath(path: PropertyKey[]): string {
   return path.reduce<string>((out, segment) => {
     if (typeof segment === 'number') return `${out}[${segment}]`;
     return out ? `${out}.${String(segment)}` : String(segment);

@@ -81,6 +81,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   providers: providers.prefault({}),
   'request-retry': z.number().int().min(0).max(10).default(2),
+  /** Where account secrets live: the OS keychain, a 0600 file, or the keychain when it works. */
+  'credential-store': z.enum(['auto', 'keychain', 'file']).default('auto'),
   images: z
     .strictObject({
       /** Fetch image URLs on private or loopback addresses (off: a request could probe the LAN). */

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../config/files.ts';
+import { jsonText, readJsonFile } from '../json-file.ts';
+import { serialized } from '../serial.ts';
+import type { SecretStore } from '../types.ts';
+
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  secrets: z.record(z.string(), z.string()),
+});
+type SecretsFile = z.infer<typeof fileSchema>;
+
+export function credentialsFilePath(configDir: string): string {
+  return join(configDir, 'credentials.json');
+}
+
+/**
+ * Secrets in `<config dir>/credentials.json` (0600), for machines without a reachable
+ * keychain. Every change rewrites the whole file atomically (temp file, fsync, rename), so
+ * a crash mid-write leaves the previous file, and with it the only valid refresh token.
+ */
+export class FileSecretStore implements SecretStore {
+  readonly kind = 'file';
+
+  constructor(readonly path: string) {}
+
+  async get(id: string): Promise<string | undefined> {
+    return (await this.read()).secrets[id];
+  }
+
+  set(id: string, secret: string): Promise<void> {
+    return this.change((secrets) => {
+      secrets[id] = secret;
+      return true;
+    }).then(() => {});
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.change((secrets) => {
+      if (!Object.hasOwn(secrets, id)) return false;
+      delete secrets[id];
+      return true;
+    });
+  }
+
+  /** True when the file holds at least one secret. */
+  async hasSecrets(): Promise<boolean> {
+    return Object.keys((await this.read()).secrets).length > 0;
+  }
+
+  private read(): Promise<SecretsFile> {
+    return readJsonFile(this.path, fileSchema, { version: 1, secrets: {} });
+  }
+
+  /** Applies `edit` to a fresh read and writes the result when `edit` reports a change. */
+  private change(edit: (secrets: Record<string, string>) => boolean): Promise<boolean> {
+    return serialized(this.path, async () => {
+      const file = await this.read();
+      const changed = edit(file.secrets);
+      if (changed) await writeFileAtomic(this.path, jsonText(file));
+      return changed;
+    });
+  }
+}
