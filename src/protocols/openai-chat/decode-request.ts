@@ -1,4 +1,3 @@
-import { ProxyError } from '../../core/errors.ts';
 import type {
   CanonicalRequest,
   ImagePart,
@@ -11,33 +10,21 @@ import type {
   ToolChoice,
 } from '../../core/request.ts';
 import { imagePartFromUrl } from '../images.ts';
+import { decodeSampling, invalidRequest, requireModelObject } from './sampling.ts';
 import type { ChatContentPart, ChatMessage, ChatRequest, ChatToolChoice } from './types.ts';
 
 const EFFORTS = new Set<string>(['none', 'minimal', 'low', 'medium', 'high']);
 
-function invalid(message: string, param?: string): ProxyError {
-  return new ProxyError('invalid_request', message, { param, code: 'invalid_request' });
-}
+const invalid = invalidRequest;
 
 /** A Chat Completions request body → canonical. */
 export function decodeChatRequest(body: unknown): CanonicalRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('The request body must be a JSON object.');
-  const request = body as ChatRequest;
-  if (typeof request.model !== 'string' || request.model === '') throw invalid('You must provide a model parameter.', 'model');
+  const request = requireModelObject<ChatRequest>(body);
   if (!Array.isArray(request.messages) || request.messages.length === 0) {
     throw invalid('`messages` must be a non-empty array.', 'messages');
   }
   const { system, messages } = decodeMessages(request.messages);
-  const canonical: CanonicalRequest = { model: request.model, system, messages, stream: request.stream === true };
-  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
-  if (maxTokens != null) canonical.maxTokens = maxTokens;
-  if (request.temperature != null) canonical.temperature = request.temperature;
-  if (request.top_p != null) canonical.topP = request.top_p;
-  if (request.stop != null) canonical.stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  if (request.n != null) canonical.n = request.n;
-  if (request.seed != null) canonical.seed = request.seed;
-  if (request.presence_penalty != null) canonical.presencePenalty = request.presence_penalty;
-  if (request.frequency_penalty != null) canonical.frequencyPenalty = request.frequency_penalty;
+  const canonical: CanonicalRequest = { model: request.model, system, messages, stream: request.stream === true, ...decodeSampling(request) };
   if (request.tools?.length) {
     canonical.tools = request.tools.map((tool, index) => {
       if (tool?.type !== 'function' || typeof tool.function?.name !== 'string') {
@@ -52,7 +39,6 @@ export function decodeChatRequest(body: unknown): CanonicalRequest {
   if (request.response_format) canonical.responseFormat = decodeResponseFormat(request.response_format);
   const reasoning = decodeReasoning(request);
   if (reasoning) canonical.reasoning = reasoning;
-  if (typeof request.user === 'string') canonical.user = request.user;
   return canonical;
 }
 
