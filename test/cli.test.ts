@@ -147,7 +147,7 @@ describe('help and version', () => {
     expect(versionResult.stdout.trim()).toBe(version);
 
     expect(help.code, show(help)).toBe(0);
-    for (const command of ['init', 'serve', 'models']) expect(help.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['init', 'serve', 'models', 'login', 'accounts', 'logout']) expect(help.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
 
     expect(serveHelp.code, show(serveHelp)).toBe(0);
     expect(serveHelp.stdout).toMatch(/^Usage: llm-mux serve/);

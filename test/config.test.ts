@@ -37,13 +37,8 @@ describe('parseConfig', () => {
     const defaults = parseConfig('', EXAMPLE_PATH);
     // The example says "the value shown is the default": only the provider stubs differ.
     expect({ ...example, providers: undefined }).toEqual({ ...defaults, providers: undefined });
-    expect(example.providers).toEqual({
-      openai: { 'api-keys': [] },
-      anthropic: { 'api-keys': [] },
-      gemini: { 'api-keys': [] },
-      openrouter: { 'api-keys': [] },
-      'openai-compatible': [],
-    });
+    const stub = { 'api-keys': [], strategy: 'round-robin', 'session-affinity-ttl': 0 };
+    expect(example.providers).toEqual({ openai: stub, anthropic: stub, gemini: stub, openrouter: stub, 'openai-compatible': [] });
   });
 
   it('gives every default for an empty file (or one with only comments)', () => {
@@ -132,6 +127,26 @@ describe('parseConfig', () => {
       path: 'providers.openai-compatible[0].base-url',
       message: 'expected an http(s) URL',
     });
+  });
+
+  it('takes a selection strategy and session-affinity-ttl per provider, and rejects bad ones', () => {
+    const config = parseConfig(
+      [
+        'providers:',
+        '  anthropic: {strategy: fill-first, session-affinity-ttl: 3600}',
+        '  openai-compatible:',
+        '    - {name: local, base-url: "http://127.0.0.1:8080/v1", models: [m], strategy: fill-first}',
+      ].join('\n'),
+      FILE,
+    );
+    expect(config.providers.anthropic).toEqual({ 'api-keys': [], strategy: 'fill-first', 'session-affinity-ttl': 3600 });
+    expect(config.providers['openai-compatible'][0]).toMatchObject({ strategy: 'fill-first', 'session-affinity-ttl': 0 });
+
+    const issues = issuesOf('providers:\n  openai:\n    strategy: random\n    session-affinity-ttl: -5\n');
+    expect(issues.map((issue) => [issue.line, issue.path])).toEqual([
+      [3, 'providers.openai.strategy'],
+      [4, 'providers.openai.session-affinity-ttl'],
+    ]);
   });
 
   it('rejects duplicate provider names, including a built-in name', () => {

@@ -4,8 +4,10 @@ import { chmod, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { credentialsFilePath } from '../src/accounts/secret-store/file.ts';
 import { generateManagementKey, storeManagementKeyHash } from '../src/config/management-key.ts';
 import { managementKeyPath } from '../src/config/paths.ts';
+import { seedAccounts, type SeedAccount } from './support/accounts.ts';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.ts';
 import { fakeProviderConfig, startProxy, type TestProxy } from './support/llm-mux.ts';
 
@@ -42,8 +44,8 @@ function chatResponder(reply: string) {
 const proxies: TestProxy[] = [];
 let upstream: FakeUpstream;
 
-async function proxy(configYaml: string, managementKey = true): Promise<TestProxy> {
-  const started = await startProxy(configYaml, { managementKey });
+async function proxy(configYaml: string, managementKey = true, accounts: SeedAccount[] = []): Promise<TestProxy> {
+  const started = await startProxy(configYaml, { managementKey, beforeStart: (dir) => seedAccounts(dir, accounts) });
   proxies.push(started);
   return started;
 }
@@ -142,6 +144,9 @@ describe('management auth', () => {
       ['DELETE', 'logs'],
       ['GET', 'debug'],
       ['PUT', 'debug'],
+      ['GET', 'accounts'],
+      ['PUT', 'accounts/openai-1'],
+      ['DELETE', 'accounts/openai-1'],
       ['GET', ''],
     ];
     for (const [method, path] of calls) {
@@ -488,5 +493,126 @@ describe('logs and debug', () => {
 
     expect(await (await mgmt(target, 'PUT', 'debug', { body: '{"value": false}' })).json()).toEqual({ value: false });
     expect(await debug()).toEqual({ value: false });
+  });
+});
+
+describe('accounts', () => {
+  const SECRETS = { config: 'sk-config-secret-0001', a: 'sk-account-secret-000a', b: 'sk-account-secret-000b' };
+
+  /** Answers with the key it saw; 429 (Retry-After 90) for gpt-5 on account a's key. */
+  async function keyedUpstream(): Promise<FakeUpstream> {
+    const fake = await startFakeUpstream((request) => {
+      const key = (request.headers.authorization ?? '').replace('Bearer ', '');
+      const { model } = JSON.parse(request.body) as { model: string };
+      if (key === SECRETS.a && model === 'gpt-5') {
+        return { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '90' }, body: '{"error":{"message":"slow down","code":"rate_limit_exceeded"}}' };
+      }
+      return chatResponder(key)(request);
+    });
+    cleanupUpstreams.push(fake);
+    return fake;
+  }
+  const cleanupUpstreams: FakeUpstream[] = [];
+  afterEach(async () => {
+    await Promise.all(cleanupUpstreams.splice(0).map((fake) => fake.close()));
+  });
+
+  async function accountsProxy() {
+    const fake = await keyedUpstream();
+    const config = ['credential-store: file', 'providers:', '  openai:', `    base-url: ${fake.url}/v1`, `    api-keys: ["${SECRETS.config}"]`].join('\n');
+    const target = await proxy(config, true, [
+      { id: 'openai-a', provider: 'openai', label: 'work', apiKey: SECRETS.a },
+      { id: 'openai-b', provider: 'openai', label: 'home', apiKey: SECRETS.b },
+    ]);
+    return { fake, target };
+  }
+
+  async function list(target: TestProxy) {
+    const response = await mgmt(target, 'GET', 'accounts');
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
+    return (JSON.parse(text) as { accounts: Array<Record<string, unknown> & { id: string; cooldowns: Array<Record<string, unknown>> }> }).accounts;
+  }
+
+  async function replies(target: TestProxy, count: number, model = 'gpt-5'): Promise<string[]> {
+    const served: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const response = await chat(target, model);
+      expect(response.status).toBe(200);
+      served.push(((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content);
+    }
+    return served;
+  }
+
+  it('GET accounts lists config keys and stored accounts with state and cooldowns per family, never a secret', async () => {
+    const { target } = await accountsProxy();
+    const before = await list(target);
+    expect(before).toEqual([
+      { id: 'config:openai:0', provider: 'openai', label: 'api-keys[0]', source: 'config', state: 'active', cooldowns: [] },
+      { id: 'openai-a', provider: 'openai', label: 'work', source: 'store', state: 'active', createdAt: expect.any(String), cooldowns: [] },
+      { id: 'openai-b', provider: 'openai', label: 'home', source: 'store', state: 'active', createdAt: expect.any(String), cooldowns: [] },
+    ]);
+
+    // config key, then a (429 → b) for gpt-5: a rests for gpt-5 only.
+    await replies(target, 2);
+    const after = await list(target);
+    const a = after.find((account) => account.id === 'openai-a')!;
+    expect(a.cooldowns).toEqual([{ family: 'gpt-5', until: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), retryAfterSeconds: expect.any(Number) }]);
+    expect(a.cooldowns[0]!.retryAfterSeconds).toBeGreaterThan(85);
+    expect(Date.parse(a.cooldowns[0]!.until as string) - Date.now()).toBeGreaterThan(85_000);
+    expect(after.filter((account) => account.cooldowns.length > 0).map((account) => account.id)).toEqual(['openai-a']);
+  });
+
+  it('PUT accounts/:id disables and enables a stored account in the running pool', async () => {
+    const { target } = await accountsProxy();
+    const disabled = await mgmt(target, 'PUT', 'accounts/openai-b', { body: '{"disabled": true}' });
+    expect(disabled.status).toBe(200);
+    expect(await disabled.json()).toMatchObject({ id: 'openai-b', state: 'disabled', source: 'store' });
+    const stored = JSON.parse(await readFile(join(dirname(target.configPath), 'accounts.json'), 'utf8')) as Array<{ id: string; state: string }>;
+    expect(stored.find((record) => record.id === 'openai-b')?.state).toBe('disabled');
+    // gpt-4o: a serves it; b is never used while disabled.
+    expect(new Set(await replies(target, 4, 'gpt-4o'))).toEqual(new Set([SECRETS.config, SECRETS.a]));
+
+    const enabled = await mgmt(target, 'PUT', 'accounts/openai-b', { body: '{"disabled": false}' });
+    expect(await enabled.json()).toMatchObject({ id: 'openai-b', state: 'active' });
+    expect(new Set(await replies(target, 3, 'gpt-4o'))).toEqual(new Set([SECRETS.config, SECRETS.a, SECRETS.b]));
+  });
+
+  it('PUT accounts/:id refuses config keys, unknown ids and bad bodies', async () => {
+    const { target } = await accountsProxy();
+    const configKey = await mgmt(target, 'PUT', 'accounts/config:openai:0', { body: '{"disabled": true}' });
+    expect(configKey.status).toBe(400);
+    expect(((await configKey.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'config_key',
+      message: expect.stringContaining('config.yaml'),
+    });
+    const unknown = await mgmt(target, 'PUT', 'accounts/openai-zz', { body: '{"disabled": true}' });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('unknown_account');
+    for (const body of ['{"disabled": "yes"}', '{}', '{"disabled": true, "state": "active"}']) {
+      const bad = await mgmt(target, 'PUT', 'accounts/openai-a', { body });
+      expect(bad.status, body).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_body');
+    }
+    expect((await list(target)).every((account) => account.state === 'active')).toBe(true);
+  });
+
+  it('DELETE accounts/:id removes the account and its secret; the pool stops using it at once', async () => {
+    const { target } = await accountsProxy();
+    const removed = await mgmt(target, 'DELETE', 'accounts/openai-b');
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toEqual({ status: 'ok' });
+
+    const dir = dirname(target.configPath);
+    expect(await readFile(join(dir, 'accounts.json'), 'utf8')).not.toContain('openai-b');
+    const secrets = await readFile(credentialsFilePath(dir), 'utf8');
+    expect(secrets).not.toContain(SECRETS.b);
+    expect(secrets).toContain(SECRETS.a);
+    expect((await list(target)).map((account) => account.id)).toEqual(['config:openai:0', 'openai-a']);
+    expect(new Set(await replies(target, 4, 'gpt-4o'))).toEqual(new Set([SECRETS.config, SECRETS.a]));
+
+    expect((await mgmt(target, 'DELETE', 'accounts/openai-b')).status).toBe(404);
+    expect((await mgmt(target, 'DELETE', 'accounts/config:openai:0')).status).toBe(400);
   });
 });

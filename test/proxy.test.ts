@@ -511,13 +511,15 @@ describe('retry', () => {
     expect(thrown).toMatchObject({ status: 503, code: 'overloaded' });
   });
 
-  it('passes Retry-After through when retries on a 429 are exhausted', async () => {
+  // A 429 rests the key and moves on to the next one without spending request-retry; once
+  // every key rests the client gets the last 429, Retry-After the earliest reset.
+  it('tries every key on a 429 even with request-retry: 0, then passes the 429 and its Retry-After through', async () => {
     const up = await upstream(() => ({
       status: 429,
       headers: { 'content-type': 'application/json', 'retry-after': '7' },
       body: openAIError('Rate limit reached', 'rate_limit_error', 'rate_limit_exceeded'),
     }));
-    const p = await proxy(`${compatibleProviders({ name: 'fake', url: up.url, keys: ['sk-key-a', 'sk-key-b'] })}\nrequest-retry: 1`);
+    const p = await proxy(`${compatibleProviders({ name: 'fake', url: up.url, keys: ['sk-key-a', 'sk-key-b'] })}\nrequest-retry: 0`);
 
     const response = await postChat(p, { model: 'fake-model', messages: MESSAGES });
     expect(response.status).toBe(429);

@@ -84,6 +84,12 @@ export class Cooldowns {
     return until !== undefined && until > now ? until : undefined;
   }
 
+  /** Every family the account is cooling down for at `now`, with when each cooldown ends. */
+  active(accountId: string, now: number): Array<{ family: string; until: number }> {
+    const families = this.entries.get(accountId) ?? new Map<string, Cooldown>();
+    return [...families].filter(([, cooldown]) => cooldown.until > now).map(([family, cooldown]) => ({ family, until: cooldown.until }));
+  }
+
   /** Drops everything about an account (removed from the pool). */
   forget(accountId: string): void {
     this.entries.delete(accountId);

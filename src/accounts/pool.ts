@@ -108,6 +108,16 @@ export class AccountPool {
     this.cooldowns.succeeded(accountId, modelFamily);
   }
 
+  /** The families the account is cooling down for now, with when each cooldown ends (epoch ms). */
+  coolingDown(accountId: string): Array<{ family: string; until: number }> {
+    return this.cooldowns.active(accountId, this.clock());
+  }
+
+  /** Starts an account over without cooldowns: its credentials changed (a new key under the same id). */
+  forget(accountId: string): void {
+    this.cooldowns.forget(accountId);
+  }
+
   private select(ready: (account: PoolAccount) => boolean): PoolAccount | undefined {
     if (this.strategy === 'fill-first') return this.accounts.find(ready);
     const count = this.accounts.length;

@@ -52,7 +52,8 @@ export function parseDuration(text: string): number | undefined {
 
 function headerMap(headers: HeadersLike | undefined): Map<string, string> {
   const map = new Map<string, string>();
-  if (headers instanceof Headers) headers.forEach((value, name) => map.set(name, value));
+  // Not `instanceof Headers`: under Node, upstream answers carry undici's own Headers class.
+  if (typeof headers?.forEach === 'function') (headers as Headers).forEach((value, name) => map.set(name, value));
   else if (headers) for (const [name, value] of Object.entries(headers)) if (value !== undefined) map.set(name.toLowerCase(), value);
   return map;
 }

@@ -1,6 +1,7 @@
 import { TokenError } from '../auth/errors.ts';
 import { ProxyError } from '../core/errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import { loginCommand } from './login-hint.ts';
 import type { AccountRecord, AccountStore, Credentials } from './types.ts';
 
 /**
@@ -353,12 +354,7 @@ function withAccessToken(credentials: Credentials): Usable {
 
 /** The record's lastError for a dead grant: what happened and the command that fixes it. */
 function needsLoginMessage(record: Pick<AccountRecord, 'provider'> & { label?: string }, reason = 'the login has expired'): string {
-  const label = record.label === undefined ? '' : ` --label ${shellQuote(record.label)}`;
-  return `needs a new login (\`llm-mux login ${record.provider}${label}\`): ${reason}`;
-}
-
-function shellQuote(value: string): string {
-  return /^[\w.@%+=:,/-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+  return `needs a new login (\`${loginCommand(record.provider, record.label)}\`): ${reason}`;
 }
 
 function messageOf(error: unknown): string {

@@ -7,6 +7,7 @@ import { KEYCHAIN_SERVICE } from '../accounts/secret-store/keychain.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { configDir, resolveConfigPath } from '../config/paths.ts';
 import { CliError } from './output.ts';
+import { warn } from './store.ts';
 
 export function registerCredentials(program: Command): void {
   // `accounts` may already exist (the account commands); check-store joins it either way.
@@ -21,7 +22,6 @@ export function registerCredentials(program: Command): void {
     .action(async (options: { config?: string; store?: CredentialStoreSetting }) => {
       const configPath = resolveConfigPath(options.config);
       const setting = options.store ?? (await loadConfigFile(configPath)).config['credential-store'];
-      const warn = (message: string) => process.stderr.write(`${chalk.yellow(`warning: ${message}`)}\n`);
       const store = await openSecretStore(setting, configDir(configPath), warn);
       const where = store instanceof FileSecretStore ? store.path : `service "${KEYCHAIN_SERVICE}"`;
       try {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAccounts } from './accounts.ts';
 import { registerCredentials } from './credentials.ts';
 import { registerInit } from './init.ts';
+import { registerLogin } from './login.ts';
 import { registerModels } from './models.ts';
 import { exitWithError } from './output.ts';
 import { registerServe } from './serve.ts';
@@ -17,6 +19,9 @@ const program = new Command()
 registerInit(program);
 registerServe(program);
 registerModels(program);
+registerLogin(program);
+// Before credentials: `accounts check-store` joins the `accounts` command.
+registerAccounts(program);
 registerCredentials(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -4,6 +4,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { resolveConfigPath } from '../config/paths.ts';
 import { Router } from '../gateway/router.ts';
 import { buildProviders } from '../providers/provider.ts';
+import { accountIndex } from './store.ts';
 
 export function registerModels(program: Command): void {
   program
@@ -12,8 +13,11 @@ export function registerModels(program: Command): void {
     .option('--config <path>', 'config file')
     .option('--json', 'print JSON instead of a table')
     .action(async (options: { config?: string; json?: boolean }) => {
-      const { config } = await loadConfigFile(resolveConfigPath(options.config));
-      const models = new Router(buildProviders(config)).listModels().map(({ id, provider }) => ({ id, provider: provider.id }));
+      const configPath = resolveConfigPath(options.config);
+      const { config } = await loadConfigFile(configPath);
+      // Stored accounts enable their providers too; the index says which, without a secret.
+      const accountProviders = new Set((await accountIndex(configPath).list()).map((record) => record.provider));
+      const models = new Router(buildProviders(config, accountProviders)).listModels().map(({ id, provider }) => ({ id, provider: provider.id }));
       if (options.json) {
         console.log(JSON.stringify(models, null, 2));
         return;

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import chalk from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
+import { loginCommand } from '../accounts/login-hint.ts';
+import type { MemberStatus } from '../accounts/provider-pool.ts';
 import { resolveConfigPath } from '../config/paths.ts';
 import { createApp } from '../server/app.ts';
 import { DEFAULT_GRACE_MS, listen, type RunningServer } from '../server/listen.ts';
@@ -31,6 +33,7 @@ export function registerServe(program: Command): void {
         },
       );
       printBanner(runtime, server);
+      runtime.watchAccounts();
       stopOnSignals(runtime, server);
     });
 }
@@ -68,9 +71,26 @@ function printBanner(runtime: Runtime, server: RunningServer): void {
       ? `  providers:  ${providers.map((provider) => provider.id).join(', ')} (${modelCount} models)`
       : `  providers:  ${chalk.yellow('none')} ${chalk.dim('(run `llm-mux login <provider>` or edit config.yaml)')}`,
   );
+  const pools = providers.flatMap((provider) => (provider.pool ? [`${provider.id} ${accountSummary(provider.pool.status())}`] : []));
+  if (pools.length > 0) console.log(`  accounts:   ${pools.join(', ')}`);
+  for (const { record } of runtime.state.accounts.filter(({ record }) => record.state === 'needs-login')) {
+    console.log(chalk.yellow(`  needs login: ${record.provider} "${record.label}": run \`${loginCommand(record.provider, record.label)}\``));
+  }
   console.log(`  client auth: ${runtime.clientAuthRequired ? 'API key required' : 'off (loopback only)'}`);
   console.log(`  management: ${management}`);
   console.log(chalk.dim(`  config:     ${runtime.configPath}`));
+}
+
+/** e.g. `3 (2 in config.yaml, 1 disabled)`. */
+function accountSummary(members: readonly MemberStatus[]): string {
+  const notes = (
+    [
+      [members.filter((member) => member.source === 'config').length, 'in config.yaml'],
+      [members.filter((member) => member.state === 'disabled').length, 'disabled'],
+      [members.filter((member) => member.state === 'needs-login').length, 'need login'],
+    ] as const
+  ).flatMap(([count, what]) => (count > 0 ? [`${count} ${what}`] : []));
+  return `${members.length}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
 }
 
 /** First signal: drain for up to 10 s. A second one: stop at once. */

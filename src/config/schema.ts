@@ -19,10 +19,18 @@ const modelEntry = z.union([
 ]);
 export type ModelEntryConfig = z.infer<typeof modelEntry>;
 
+/** How a provider's keys and accounts share its traffic (src/accounts/pool.ts). */
+const selection = {
+  strategy: z.enum(['round-robin', 'fill-first']).default('round-robin'),
+  /** Seconds a conversation stays on the account that served it last; 0 turns affinity off. */
+  'session-affinity-ttl': z.number().int().min(0).max(7 * 24 * 3600).default(0),
+};
+
 const apiKeyProvider = z.strictObject({
   'api-keys': z.array(z.string().min(1)).default([]),
   'base-url': url.optional(),
   models: z.array(modelEntry).optional(),
+  ...selection,
 });
 export type ApiKeyProviderConfig = z.infer<typeof apiKeyProvider>;
 
@@ -44,6 +52,7 @@ const openaiCompatibleProvider = z.strictObject({
   protocol: z.enum(['openai-chat', 'openai-responses', 'anthropic', 'gemini', 'ollama']).default('openai-chat'),
   'api-keys': z.array(z.string().min(1)).default([]),
   models: z.array(modelEntry).min(1, 'list at least one model this upstream serves'),
+  ...selection,
 });
 export type OpenAICompatibleProviderConfig = z.infer<typeof openaiCompatibleProvider>;
 

@@ -35,8 +35,8 @@ export async function countTokens(runtime: Runtime, request: CountRequest): Prom
     if (countable.length === 0) return Response.json(request.render(await estimateInputTokens(request.decode())));
     const { response } = await forward(
       countable,
-      (route, key) => ({
-        ...countTokensTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, key)!,
+      (route, credential) => ({
+        ...countTokensTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, credential)!,
         body: route.upstreamModel === request.model ? request.rawBody : request.renameModel(route.upstreamModel),
       }),
       { fetch: state.fetch, logger: runtime.logger, retries: state.config['request-retry'], signal: request.signal },

@@ -1,3 +1,4 @@
+import { affinityKey } from '../accounts/affinity.ts';
 import { ResponseAggregator } from '../core/aggregate.ts';
 import { ProxyError } from '../core/errors.ts';
 import { parseReasoningSuffix } from '../core/reasoning.ts';
@@ -67,7 +68,7 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
   let canonical: Promise<CanonicalRequest> | undefined;
 
   const recorderFor =
-    (route: Route): Recorder =>
+    (route: Route, accountId?: string): Recorder =>
     (status, usage) => {
       runtime.usage.record({ provider: route.provider.id, model: request.model, ok: status < 400, usage });
       runtime.logger.info('request', {
@@ -75,6 +76,7 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
         upstream: route.provider.protocol,
         model: request.model,
         provider: route.provider.id,
+        account: accountId,
         stream: request.stream,
         status,
         ms: Math.round(performance.now() - started),
@@ -82,10 +84,11 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
       });
     };
 
-  const { response, route } = await forward(
+  let conversation: { key: string | undefined } | undefined;
+  const { response, route, accountId } = await forward(
     routes,
-    async (route, key) => {
-      const target = upstreamTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, request.stream, key);
+    async (route, credential) => {
+      const target = upstreamTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, request.stream, credential);
       if (passthrough(route)) {
         return { ...target, body: route.upstreamModel === request.model ? request.rawBody : request.renameModel(route.upstreamModel) };
       }
@@ -93,13 +96,20 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
       const body = outboundCodec(route.provider.protocol).encodeRequest({ ...(await canonical), model: route.upstreamModel });
       return { ...target, body: JSON.stringify(body) };
     },
-    { fetch: state.fetch, logger: runtime.logger, retries: state.config['request-retry'], signal: request.signal },
+    {
+      fetch: state.fetch,
+      logger: runtime.logger,
+      retries: state.config['request-retry'],
+      signal: request.signal,
+      // Hashed once, and only when a pool keeps conversations on their account.
+      affinityKey: () => (conversation ??= { key: affinityKey(request.body) }).key,
+    },
   ).catch((error: unknown) => {
     if (error instanceof ProxyError) recorderFor(routes[0]!)(error.status);
     throw error;
   });
 
-  const record = recorderFor(route);
+  const record = recorderFor(route, accountId);
   const outbound = outboundCodec(route.provider.protocol);
   if (!response.ok) {
     record(response.status);

@@ -54,3 +54,24 @@ export function countTokensTarget(protocol: Protocol, baseUrl: string, model: st
   }
   return undefined;
 }
+
+/**
+ * A request that tells whether an API key works without spending tokens (docs/providers.md
+ * §7): the model list, under the protocol's own auth header. OpenRouter lists models for
+ * anyone, so its key is checked at `/key` instead.
+ */
+export function keyCheckTarget(providerId: string, protocol: Protocol, baseUrl: string, key: string): UpstreamTarget {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (providerId === 'openrouter') return { url: `${baseUrl}/key`, headers: { ...headers, authorization: `Bearer ${key}` } };
+  switch (protocol) {
+    case 'anthropic':
+      return { url: `${baseUrl}/models`, headers: { ...headers, 'x-api-key': key, 'anthropic-version': ANTHROPIC_VERSION } };
+    case 'gemini':
+      return { url: `${baseUrl}/models`, headers: { ...headers, 'x-goog-api-key': key } };
+    case 'ollama':
+      return { url: `${baseUrl}/api/tags`, headers: { ...headers, authorization: `Bearer ${key}` } };
+    case 'openai-chat':
+    case 'openai-responses':
+      return { url: `${baseUrl}/models`, headers: { ...headers, authorization: `Bearer ${key}` } };
+  }
+}

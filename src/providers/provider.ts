@@ -1,3 +1,4 @@
+import type { PoolSelection, ProviderPool } from '../accounts/provider-pool.ts';
 import type { Config, ModelEntryConfig } from '../config/schema.ts';
 import type { Protocol } from '../core/protocol.ts';
 import { BUILTIN_PROVIDERS, type BuiltinProviderId } from './definitions.ts';
@@ -19,62 +20,80 @@ export interface Provider {
   /** Base URL without a trailing slash; src/providers/endpoints.ts adds each protocol's path. */
   readonly baseUrl: string;
   readonly models: readonly ProviderModel[];
-  readonly keys: KeyRing;
+  /** `api-keys` from config.yaml, in order. */
+  readonly apiKeys: readonly string[];
+  /** How its keys and accounts share the traffic. */
+  readonly selection: PoolSelection;
+  /** Its keys and accounts, attached by the runtime; absent when the upstream takes no key (Ollama, a keyless server). */
+  readonly pool?: ProviderPool;
 }
 
-/** Round-robin over a provider's API keys, so load and quota spread across them. */
-export class KeyRing {
-  private cursor = 0;
-  constructor(private readonly keys: readonly string[]) {}
+/** The built-in providers that take API keys, in config order. */
+export const API_KEY_PROVIDERS = ['openai', 'anthropic', 'gemini', 'openrouter'] as const satisfies readonly BuiltinProviderId[];
 
-  get size(): number {
-    return this.keys.length;
-  }
-
-  next(): string | undefined {
-    if (this.keys.length === 0) return undefined;
-    const key = this.keys[this.cursor % this.keys.length];
-    this.cursor = (this.cursor + 1) % this.keys.length;
-    return key;
-  }
+/**
+ * Every provider an API key can be stored for: the built-in ones whether configured or not
+ * (with their default base URL), and every openai-compatible entry. What `llm-mux login`
+ * accepts.
+ */
+export function apiKeyProviders(config: Config): Provider[] {
+  return [...API_KEY_PROVIDERS.map((id) => builtinProvider(config, id)), ...compatibleProviders(config)];
 }
 
-/** The providers a config enables: API-key providers with keys, Ollama when present. */
-export function buildProviders(config: Config): Provider[] {
-  const providers: Provider[] = [];
-  const builtins: Array<[BuiltinProviderId, { 'api-keys'?: string[]; 'base-url'?: string; models?: ModelEntryConfig[] } | undefined]> = [
-    ['openai', config.providers.openai],
-    ['anthropic', config.providers.anthropic],
-    ['gemini', config.providers.gemini],
-    ['openrouter', config.providers.openrouter],
-    ['ollama', config.providers.ollama],
-  ];
-  for (const [id, entry] of builtins) {
-    if (!entry) continue;
-    const keys = entry['api-keys'] ?? [];
-    if (id !== 'ollama' && keys.length === 0) continue;
-    const definition = BUILTIN_PROVIDERS[id];
-    const baseUrl = trimSlash(entry['base-url'] ?? definition.defaultBaseUrl);
-    providers.push({
-      id,
-      label: definition.label,
-      protocol: definition.protocol,
-      baseUrl,
-      models: toModels(entry.models ?? definition.models),
-      keys: new KeyRing(keys),
-    });
-  }
-  for (const entry of config.providers['openai-compatible']) {
-    providers.push({
-      id: entry.name,
-      label: entry.name,
-      protocol: entry.protocol,
-      baseUrl: trimSlash(entry['base-url']),
-      models: toModels(entry.models),
-      keys: new KeyRing(entry['api-keys']),
-    });
-  }
-  return providers;
+/**
+ * The providers a config enables: a built-in API-key provider with keys in config.yaml or
+ * stored accounts (`accountProviders`: the providers that have any), Ollama when present,
+ * every openai-compatible entry (a local server may take no key).
+ */
+export function buildProviders(config: Config, accountProviders: ReadonlySet<string> = new Set()): Provider[] {
+  const builtins = API_KEY_PROVIDERS.map((id) => builtinProvider(config, id)).filter(
+    (provider) => provider.apiKeys.length > 0 || accountProviders.has(provider.id),
+  );
+  const ollama = config.providers.ollama;
+  const local: Provider[] = ollama
+    ? [
+        {
+          id: 'ollama',
+          label: BUILTIN_PROVIDERS.ollama.label,
+          protocol: BUILTIN_PROVIDERS.ollama.protocol,
+          baseUrl: trimSlash(ollama['base-url']),
+          models: toModels(ollama.models ?? BUILTIN_PROVIDERS.ollama.models),
+          apiKeys: [],
+          selection: selectionOf(undefined),
+        },
+      ]
+    : [];
+  return [...builtins, ...local, ...compatibleProviders(config)];
+}
+
+function builtinProvider(config: Config, id: (typeof API_KEY_PROVIDERS)[number]): Provider {
+  const entry = config.providers[id];
+  const definition = BUILTIN_PROVIDERS[id];
+  return {
+    id,
+    label: definition.label,
+    protocol: definition.protocol,
+    baseUrl: trimSlash(entry?.['base-url'] ?? definition.defaultBaseUrl),
+    models: toModels(entry?.models ?? definition.models),
+    apiKeys: entry?.['api-keys'] ?? [],
+    selection: selectionOf(entry),
+  };
+}
+
+function compatibleProviders(config: Config): Provider[] {
+  return config.providers['openai-compatible'].map((entry) => ({
+    id: entry.name,
+    label: entry.name,
+    protocol: entry.protocol,
+    baseUrl: trimSlash(entry['base-url']),
+    models: toModels(entry.models),
+    apiKeys: entry['api-keys'],
+    selection: selectionOf(entry),
+  }));
+}
+
+function selectionOf(entry: { strategy?: PoolSelection['strategy']; 'session-affinity-ttl'?: number } | undefined): PoolSelection {
+  return { strategy: entry?.strategy ?? 'round-robin', affinityTtlMs: (entry?.['session-affinity-ttl'] ?? 0) * 1000 };
 }
 
 function toModels(entries: readonly ModelEntryConfig[]): ProviderModel[] {

@@ -1,4 +1,6 @@
-import { isAbsolute, join } from 'node:path';
+import { watch } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+import { AccountCache, type LoadedAccount } from '../accounts/account-cache.ts';
 import { ConfigError, loadConfigFile, parseConfig } from '../config/load.ts';
 import { sha256 } from '../config/management-key.ts';
 import { writeFileAtomic } from '../config/files.ts';
@@ -8,7 +10,8 @@ import { Router } from '../gateway/router.ts';
 import { UsageStats } from '../gateway/usage.ts';
 import { Logger } from '../logging/logger.ts';
 import { createUpstreamFetch, type UpstreamFetch } from '../providers/http.ts';
-import { buildProviders } from '../providers/provider.ts';
+import { apiKeyProviders, buildProviders } from '../providers/provider.ts';
+import { ProviderPools } from './provider-pools.ts';
 import { isLoopbackHost } from './security.ts';
 
 export interface Listener {
@@ -31,6 +34,8 @@ interface ConfigState {
   router: Router;
   clientKeyHashes: Buffer[];
   fetch: UpstreamFetch;
+  /** The stored accounts as loaded with this state (secrets stay in the providers' pools). */
+  accounts: LoadedAccount[];
 }
 
 /**
@@ -43,7 +48,12 @@ export class Runtime {
   readonly logger: Logger;
   /** Set while shutting down: new requests are refused. */
   draining = false;
+  /** The stored accounts: the management API changes them through this. */
+  readonly accounts: AccountCache;
+  private readonly pools = new ProviderPools();
   private current!: ConfigState;
+  /** Reloads take turns, so a slow one cannot install its older view over a newer one. */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly configPath: string,
@@ -53,6 +63,7 @@ export class Runtime {
     private readonly logWrite?: (line: string) => void,
   ) {
     this.logger = new Logger({ level: 'info', bufferLines: 1000, write: logWrite });
+    this.accounts = new AccountCache(configDir(configPath), (message) => this.logger.warn(message));
   }
 
   static async load(options: RuntimeOptions): Promise<Runtime> {
@@ -99,18 +110,66 @@ export class Runtime {
   async replaceConfigText(text: string): Promise<Config> {
     const config = parseConfig(text, this.configPath);
     checkAuthPolicy(config, this.listener.host, this.configPath);
-    const fetch = await createUpstreamFetch(config['proxy-url']);
-    await writeFileAtomic(this.configPath, text);
-    this.install(config, text, fetch);
-    this.logger.info('config reloaded', { providers: this.current.router.providers.length });
-    return config;
+    return this.serially(async () => {
+      const fetch = await createUpstreamFetch(config['proxy-url']);
+      // Before the write: accounts.json that cannot be read fails the change, not the proxy.
+      const accounts = await this.loadAccounts(config);
+      await writeFileAtomic(this.configPath, text);
+      this.install(config, text, fetch, accounts);
+      this.logger.info('config reloaded', { providers: this.current.router.providers.length });
+      return config;
+    });
+  }
+
+  /** Re-reads the stored accounts (after a management change, a login or logout) and applies them. */
+  reloadAccounts(): Promise<void> {
+    return this.serially(async () => {
+      const { config, text, fetch } = this.current;
+      this.install(config, text, fetch, await this.loadAccounts(config));
+    });
+  }
+
+  /**
+   * Reloads the accounts whenever accounts.json changes, so `llm-mux login` and `logout`
+   * in another terminal reach the running daemon. Returns the function that stops watching.
+   */
+  watchAccounts(): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    const reload = () =>
+      this.reloadAccounts().then(
+        () => this.logger.info('accounts reloaded', { accounts: this.current.accounts.length }),
+        (error: Error) => this.logger.warn('accounts not reloaded', { error: error.message }),
+      );
+    // The directory, not the file: every write replaces the file by a rename.
+    const watcher = watch(configDir(this.configPath), { persistent: false }, (_event, file) => {
+      if (file !== basename(this.accounts.index.path)) return;
+      // One reload for the burst of events a single write makes.
+      clearTimeout(timer);
+      timer = setTimeout(reload, 100);
+    });
+    watcher.on('error', (error) => this.logger.warn('not watching accounts.json', { error: error.message }));
+    return () => {
+      clearTimeout(timer);
+      watcher.close();
+    };
   }
 
   private async apply(config: Config, text: string): Promise<void> {
-    this.install(config, text, await createUpstreamFetch(config['proxy-url']));
+    this.install(config, text, await createUpstreamFetch(config['proxy-url']), await this.loadAccounts(config));
   }
 
-  private install(config: Config, text: string, fetch: UpstreamFetch): void {
+  private loadAccounts(config: Config): Promise<LoadedAccount[]> {
+    const keyProviders = new Set(apiKeyProviders(config).map((provider) => provider.id));
+    return this.accounts.load(config['credential-store'], (record) => keyProviders.has(record.provider));
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.reloading.then(task, task);
+    this.reloading = result.catch(() => {});
+    return result;
+  }
+
+  private install(config: Config, text: string, fetch: UpstreamFetch, accounts: LoadedAccount[]): void {
     const logFile = config.logging.file;
     this.logger.configure({
       level: config.logging.level,
@@ -118,12 +177,14 @@ export class Runtime {
       file: logFile && !isAbsolute(logFile) ? join(configDir(this.configPath), logFile) : logFile,
       write: this.logWrite,
     });
+    const providers = buildProviders(config, new Set(accounts.map(({ record }) => record.provider)));
     this.current = {
       config,
       text,
-      router: new Router(buildProviders(config)),
+      router: new Router(this.pools.attach(providers, accounts)),
       clientKeyHashes: config.auth['api-keys'].map((key) => sha256(key)),
       fetch,
+      accounts,
     };
   }
 }

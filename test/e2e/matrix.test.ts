@@ -284,9 +284,25 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await proxy?.close();
+  await Promise.all([proxy, ...ownProxies].map((started) => started?.close()));
   await upstream?.close();
 });
+
+/** Proxies started for single cases, closed with the shared one. */
+const ownProxies: TestProxy[] = [];
+
+/**
+ * Where a case sends its request. A recorded 429 makes llm-mux rest the upstream's only key
+ * for the model family until the reset the recording names, as it should; on the shared
+ * proxy that would turn the cases running beside it into llm-mux's own 429s, so such a case
+ * gets a proxy of its own.
+ */
+async function proxyUrlFor(entry: Case): Promise<string> {
+  if (entry.status !== 429) return proxy.url;
+  const own = await startProxy(proxyConfig(upstream.url));
+  ownProxies.push(own);
+  return own.url;
+}
 
 function nonce(): string {
   return `n${++nonces}x${Math.random().toString(36).slice(2, 8)}`;
@@ -448,7 +464,7 @@ function errorOf(message: Record<string, any> | undefined): boolean {
 async function runCase(client: Client, entry: Case, stream: boolean): Promise<void> {
   const caseName = `${entry.id} (${stream ? 'stream' : 'whole'})`;
   const checks = new Checks(client.name, entry.format, caseName);
-  const observation = await client.run({ url: proxy.url, model: UPSTREAMS[entry.format].model, prompt: tag(entry.id), stream });
+  const observation = await client.run({ url: await proxyUrlFor(entry), model: UPSTREAMS[entry.format].model, prompt: tag(entry.id), stream });
   const answer: Captured | undefined = observation.answers.at(-1);
   const body = answer ? await answer.body : '';
   const timing = answer ? await answer.timing : undefined;
@@ -556,7 +572,7 @@ async function runCase(client: Client, entry: Case, stream: boolean): Promise<vo
 async function runGeminiJsonArray(entry: Case): Promise<void> {
   const client = CLIENTS.gemini;
   const checks = new Checks('gemini', entry.format, `${entry.id} (json-array)`);
-  const response = await fetch(`${proxy.url}/v1beta/models/${UPSTREAMS[entry.format].model}:streamGenerateContent`, {
+  const response = await fetch(`${await proxyUrlFor(entry)}/v1beta/models/${UPSTREAMS[entry.format].model}:streamGenerateContent`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: tag(entry.id) }] }] }),

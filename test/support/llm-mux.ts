@@ -22,10 +22,14 @@ export interface TestProxy {
  * The real llm-mux server (same app, same listener as `llm-mux serve`) on an ephemeral
  * loopback port, with its config in a fresh temp directory.
  */
-export async function startProxy(configYaml: string, options: { managementKey?: boolean } = {}): Promise<TestProxy> {
+export async function startProxy(
+  configYaml: string,
+  options: { managementKey?: boolean; beforeStart?: (configDir: string) => Promise<void> } = {},
+): Promise<TestProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'llm-mux-test-'));
   const configPath = join(dir, 'config.yaml');
   await writeFile(configPath, configYaml, { mode: 0o600 });
+  await options.beforeStart?.(dir);
   let managementKey: string | undefined;
   if (options.managementKey) {
     managementKey = generateManagementKey();

@@ -8,6 +8,8 @@ import { redactSecrets } from '../../config/redact.ts';
 import { ProxyError } from '../../core/errors.ts';
 import { openAIErrorResponse } from '../../protocols/openai-chat/errors.ts';
 import type { Runtime } from '../runtime.ts';
+import { registerAccountRoutes } from './accounts.ts';
+import { readJson } from './json.ts';
 
 const apiKeysBody = z.union([
   z.array(z.string()),
@@ -67,6 +69,8 @@ export function managementRoutes(runtime: Runtime): Hono {
     return replaceConfig(c, runtime, setConfigValue(await currentConfigText(runtime), ['auth', 'api-keys'], remaining));
   });
 
+  registerAccountRoutes(app, runtime);
+
   app.get('/logs', (c) => c.json({ lines: runtime.logger.lines() }));
   app.delete('/logs', (c) => {
     runtime.logger.clear();
@@ -95,14 +99,6 @@ export function managementRoutes(runtime: Runtime): Hono {
 /** Edits start from the file on disk, so hand edits made while serving are kept. */
 function currentConfigText(runtime: Runtime): Promise<string> {
   return readFile(runtime.configPath, 'utf8');
-}
-
-async function readJson(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new ProxyError('invalid_request', 'The request body is not valid JSON.', { code: 'invalid_json' });
-  }
 }
 
 /** Validates, writes and applies new config text; an invalid one changes nothing. */
