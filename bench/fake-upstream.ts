@@ -11,14 +11,16 @@
  * text, `chunks` pieces of `chunkSize` characters, streamed when the request asks for it
  * (`"stream":true` in the body; for Gemini the method in the URL).
  *
- * A model name ending in `-c<chunks>` or `-c<chunks>-s<chunkSize>` (e.g. `anthropic-c500`)
- * picks the chunk count and size for that request; any other model gets the command-line
- * defaults. Response bytes are built once per (protocol, chunks, chunk size) and cached, so
+ * A model name ending in `-c<chunks>`, optionally followed by `-s<chunkSize>` and
+ * `-d<delayMs>` (e.g. `anthropic-c500`, `bench-model-c120-d100`), picks the chunk count,
+ * size and pause between streamed events for that request; any other model gets the
+ * command-line defaults. Response bytes are built once per (protocol, chunks, chunk size) and cached, so
  * per request the server only drains the body, finds the model and the stream flag with a
  * regular expression and writes buffers on a keep-alive connection. A stream goes out at
  * once, each event framed as an HTTP chunk of its own (or one write per event,
- * `--delay-ms` apart). That keeps the upstream far below the proxy's cost (about 50–90 µs
- * per request even at 500 chunks), so a benchmark measures the proxy.
+ * `--delay-ms` apart). That keeps the upstream well below the proxy's cost (about 25–150 µs
+ * per request, 500 chunks included, depending on how busy the machine is), so a benchmark
+ * measures the proxy.
  *
  *   npx tsx bench/fake-upstream.ts [--port 0] [--chunks 20] [--chunk-size 8] [--delay-ms 0]
  *
@@ -58,10 +60,12 @@ export const PROMPT_TOKENS = 5;
 const MAX_CHUNKS = 100_000;
 const MAX_CHUNK_SIZE = 65_536;
 const MAX_CACHED_SHAPES = 64;
+/** A trickled stream is bounded too: at most this pause between events. */
+const MAX_DELAY_MS = 10_000;
 // Matches JSON.stringify output and hand-written bodies with spaces alike.
 const STREAM_TRUE = /"stream"\s*:\s*true/;
 const MODEL_FIELD = /"model"\s*:\s*"([^"]*)"/;
-const MODEL_SHAPE = /-c(\d+)(?:-s(\d+))?$/;
+const MODEL_SHAPE = /-c(\d+)(?:-s(\d+))?(?:-d(\d+))?$/;
 const GEMINI_PATH = /\/models\/([^/]+):(streamGenerateContent|generateContent)$/;
 
 /** One protocol's answer for one (chunks, chunk size): the whole JSON body and the stream, one buffer per event. */
@@ -101,9 +105,12 @@ export function answerText(chunks: number, chunkSize: number): string {
   return chunkText(chunkSize).repeat(chunks);
 }
 
-/** The model name that makes the fake answer `chunks` chunks (of the default size, or `chunkSize`). */
-export function modelFor(prefix: string, chunks: number, chunkSize?: number): string {
-  return `${prefix}-c${chunks}${chunkSize === undefined ? '' : `-s${chunkSize}`}`;
+/**
+ * The model name that makes the fake answer `chunks` chunks (of the default size, or
+ * `chunkSize`), streamed `delayMs` apart when given.
+ */
+export function modelFor(prefix: string, chunks: number, chunkSize?: number, delayMs?: number): string {
+  return `${prefix}-c${chunks}${chunkSize === undefined ? '' : `-s${chunkSize}`}${delayMs === undefined ? '' : `-d${delayMs}`}`;
 }
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -267,7 +274,10 @@ class Payloads {
   private readonly cache = new Map<string, Payload>();
   private readonly created = Math.floor(Date.now() / 1000);
 
-  constructor(private readonly defaults: Shape) {
+  constructor(
+    private readonly defaults: Shape,
+    private readonly defaultDelayMs: number,
+  ) {
     for (const protocol of UPSTREAM_PROTOCOLS) this.get(protocol, defaults);
   }
 
@@ -283,13 +293,18 @@ class Payloads {
     return payload;
   }
 
-  /** The shape a model name asks for, the defaults when it names none, undefined when out of bounds. */
-  shapeOf(model: string | undefined): Shape | undefined {
+  /**
+   * The shape and pause a model name asks for, the defaults for what it names not,
+   * undefined when out of bounds.
+   */
+  shapeOf(model: string | undefined): { shape: Shape; delayMs: number } | undefined {
     const match = model === undefined ? null : MODEL_SHAPE.exec(model);
-    if (!match) return this.defaults;
+    if (!match) return { shape: this.defaults, delayMs: this.defaultDelayMs };
     const chunks = Number(match[1]);
     const chunkSize = match[2] === undefined ? this.defaults.chunkSize : Number(match[2]);
-    return chunks <= MAX_CHUNKS && chunkSize <= MAX_CHUNK_SIZE ? { chunks, chunkSize } : undefined;
+    const delayMs = match[3] === undefined ? this.defaultDelayMs : Number(match[3]);
+    if (chunks > MAX_CHUNKS || chunkSize > MAX_CHUNK_SIZE || delayMs > MAX_DELAY_MS) return undefined;
+    return { shape: { chunks, chunkSize }, delayMs };
   }
 }
 
@@ -331,7 +346,7 @@ function classify(path: string): { protocol: UpstreamProtocol; model?: string; s
   return undefined;
 }
 
-function handler(payloads: Payloads, delayMs: number) {
+function handler(payloads: Payloads) {
   const errorBody = (message: string) => Buffer.from(JSON.stringify({ error: { message, type: 'invalid_request_error' } }));
   const notFound = errorBody('not found');
   const models = json({ object: 'list', data: [{ id: MODEL, object: 'model', created: 0, owned_by: 'bench' }] });
@@ -354,24 +369,28 @@ function handler(payloads: Payloads, delayMs: number) {
     req.on('data', (part: Buffer) => parts.push(part));
     req.on('end', () => {
       const body = parts.length === 1 ? parts[0]!.toString('latin1') : Buffer.concat(parts).toString('latin1');
-      const shape = payloads.shapeOf(route.model ?? MODEL_FIELD.exec(body)?.[1]);
-      if (!shape) return sendJson(res, 400, errorBody(`at most ${MAX_CHUNKS} chunks of ${MAX_CHUNK_SIZE} characters`));
-      const payload = payloads.get(route.protocol, shape);
-      if (route.stream ?? STREAM_TRUE.test(body)) streamChunks(res, payload, delayMs);
+      const asked = payloads.shapeOf(route.model ?? MODEL_FIELD.exec(body)?.[1]);
+      if (!asked) {
+        return sendJson(res, 400, errorBody(`at most ${MAX_CHUNKS} chunks of ${MAX_CHUNK_SIZE} characters, ${MAX_DELAY_MS} ms apart`));
+      }
+      const payload = payloads.get(route.protocol, asked.shape);
+      if (route.stream ?? STREAM_TRUE.test(body)) streamChunks(res, payload, asked.delayMs);
       else sendJson(res, 200, payload.json);
     });
   };
 }
 
 export function startFakeUpstream(options: FakeUpstreamOptions): Promise<FakeUpstream> {
-  const payloads = new Payloads({ chunks: options.chunks, chunkSize: options.chunkSize });
-  const server = createServer(handler(payloads, options.delayMs ?? 0));
+  const payloads = new Payloads({ chunks: options.chunks, chunkSize: options.chunkSize }, options.delayMs ?? 0);
+  const server = createServer(handler(payloads));
   // Outlive the proxy's pooled idle connections so the upstream never races to close them.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // A thousand trickled streams open their connections within a second.
+  const backlog = 4096;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', backlog, () => {
       const { port } = server.address() as AddressInfo;
       resolve({
         url: `http://127.0.0.1:${port}`,

@@ -10,10 +10,12 @@ export type Mode = 'non-streaming' | 'streaming';
 
 export const CHAT_PATH = '/v1/chat/completions';
 const HEADERS = { 'content-type': 'application/json' };
+/** The fake upstream's default shape: 20 chunks. */
+export const DEFAULT_MODEL = 'bench-model';
 
-export function chatBody(mode: Mode): string {
+export function chatBody(mode: Mode, model = DEFAULT_MODEL): string {
   return JSON.stringify({
-    model: 'bench-model',
+    model,
     messages: [{ role: 'user', content: 'hi' }],
     stream: mode === 'streaming',
   });
@@ -36,8 +38,13 @@ export interface LoadResult {
   failures: number;
 }
 
-export async function runLoad(baseUrl: string, mode: Mode, connections: number, durationS: number): Promise<LoadResult> {
-  return runRequestLoad({ url: baseUrl + CHAT_PATH, body: chatBody(mode), verify: looksComplete(mode) }, connections, durationS);
+/** OpenAI Chat requests of one mode and model to a target, `connections` at a time for `durationS` seconds. */
+export async function runLoad(target: Target, mode: Mode, model: string, connections: number, durationS: number): Promise<LoadResult> {
+  return runRequestLoad(
+    { url: target.baseUrl + CHAT_PATH, body: chatBody(mode, model), verify: looksComplete(mode), headers: target.headers },
+    connections,
+    durationS,
+  );
 }
 
 /** One request, sent over and over under load. */
@@ -46,6 +53,8 @@ export interface LoadRequest {
   body: string;
   /** Whether a response body is a complete answer; cheap, it runs on every response. */
   verify: (body: string) => boolean;
+  /** Sent besides the content type (e.g. Portkey's routing headers). */
+  headers?: Record<string, string>;
 }
 
 /** `connections` keep-alive connections sending `request` back to back for `durationS` seconds. */
@@ -53,7 +62,7 @@ export async function runRequestLoad(request: LoadRequest, connections: number, 
   const result = await autocannon({
     url: request.url,
     method: 'POST',
-    headers: HEADERS,
+    headers: { ...HEADERS, ...request.headers },
     body: request.body,
     connections,
     duration: durationS,
@@ -80,11 +89,12 @@ interface Timing {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-function timedRequest(url: string, body: string, agent: Agent): Promise<Timing> {
+export function timedRequest(url: string, body: string, agent: Agent, headers?: Record<string, string>): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     let ttfbMs = 0;
-    const req = request(url, { method: 'POST', agent, headers: HEADERS, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+    const options = { method: 'POST', agent, headers: { ...HEADERS, ...headers }, timeout: REQUEST_TIMEOUT_MS };
+    const req = request(url, options, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (part: string) => {
@@ -130,16 +140,16 @@ function checkAnswer(mode: Mode, timing: { status: number; body: string }, expec
 }
 
 /** Fails loudly before any load if a target does not answer like an OpenAI upstream. */
-export async function preflight(baseUrl: string, mode: Mode, expectedContent: string): Promise<void> {
-  const problem = checkAnswer(mode, await requestOnce(baseUrl + CHAT_PATH, chatBody(mode)), expectedContent);
-  if (problem) throw new Error(`${mode} request to ${baseUrl} failed: ${problem}`);
+export async function preflight(target: Target, mode: Mode, model: string, expectedContent: string): Promise<void> {
+  const problem = checkAnswer(mode, await requestOnce(target.baseUrl + CHAT_PATH, chatBody(mode, model), target.headers), expectedContent);
+  if (problem) throw new Error(`${mode} request (${model}) to ${target.name} at ${target.baseUrl} failed: ${problem}`);
 }
 
 /** One POST on a connection of its own; the status and the whole body. */
-export async function requestOnce(url: string, body: string): Promise<{ status: number; body: string }> {
+export async function requestOnce(url: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: string }> {
   const agent = new Agent({ keepAlive: false });
   try {
-    const timing = await timedRequest(url, body, agent);
+    const timing = await timedRequest(url, body, agent, headers);
     return { status: timing.status, body: timing.body };
   } finally {
     agent.destroy();
@@ -151,11 +161,13 @@ export interface Percentiles {
   p99: number;
 }
 
-export type TargetName = 'direct' | 'llm-mux';
+export type TargetName = 'direct' | 'llm-mux' | 'portkey';
 
 export interface Target {
   name: TargetName;
   baseUrl: string;
+  /** Sent with every request to this target. */
+  headers?: Record<string, string>;
 }
 
 export interface SequentialResult {
@@ -164,10 +176,14 @@ export interface SequentialResult {
   totalMs: Percentiles;
 }
 
-function percentiles(values: number[]): Percentiles {
+/** The nearest-rank percentile `p` (0–1] of `sorted`, NaN when empty. */
+export function percentileOf(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1))] ?? NaN;
+}
+
+export function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99) };
+  return { p50: percentileOf(sorted, 0.5), p99: percentileOf(sorted, 0.99) };
 }
 
 /**
@@ -177,10 +193,11 @@ function percentiles(values: number[]): Percentiles {
 export async function sequentialLatency(
   targets: Target[],
   mode: Mode,
+  model: string,
   count: number,
   warmup: number,
 ): Promise<SequentialResult[]> {
-  const body = chatBody(mode);
+  const body = chatBody(mode, model);
   const runs = targets.map((target) => ({
     target,
     agent: new Agent({ keepAlive: true, maxSockets: 1 }),
@@ -190,7 +207,7 @@ export async function sequentialLatency(
   try {
     for (let i = 0; i < warmup + count; i++) {
       for (const run of runs) {
-        const timing = await timedRequest(run.target.baseUrl + CHAT_PATH, body, run.agent);
+        const timing = await timedRequest(run.target.baseUrl + CHAT_PATH, body, run.agent, run.target.headers);
         if (timing.status !== 200) throw new Error(`${run.target.name}: HTTP ${timing.status} in sequential ${mode} requests`);
         if (i < warmup) continue;
         run.ttfb.push(timing.ttfbMs);
