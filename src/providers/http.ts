@@ -14,7 +14,7 @@ export async function createUpstreamFetch(proxyUrl: string): Promise<UpstreamFet
   const undici = await import('undici');
   const dispatcher = proxyUrl
     ? new undici.ProxyAgent({ uri: proxyUrl, keepAliveTimeout: 30_000 })
-    : new undici.Agent({ keepAliveTimeout: 30_000, connections: 256 });
+    : new undici.Agent({ keepAliveTimeout: 30_000 });
   return (url, init) =>
     undici.fetch(url, { ...(init as Parameters<typeof undici.fetch>[1]), dispatcher }) as unknown as Promise<Response>;
 }
