@@ -1,20 +1,6 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { CanonicalRequest } from '../../core/request.ts';
-
-/** The sampling and length parameters Chat and legacy Completions requests share. */
-export interface OpenAISampling {
-  model?: unknown;
-  max_tokens?: number | null;
-  max_completion_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  stop?: string | string[] | null;
-  n?: number | null;
-  seed?: number | null;
-  presence_penalty?: number | null;
-  frequency_penalty?: number | null;
-  user?: string;
-}
+import type { OpenAISampling } from './types.ts';
 
 export function invalidRequest(message: string, param?: string): ProxyError {
   return new ProxyError('invalid_request', message, { param, code: 'invalid_request' });

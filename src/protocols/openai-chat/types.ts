@@ -98,11 +98,9 @@ export interface ChatTool {
 
 export type ChatToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
-export interface ChatRequest {
-  model: string;
-  messages: ChatMessage[];
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean } | null;
+/** The sampling and length parameters Chat and legacy Completions requests share. */
+export interface OpenAISampling {
+  model?: unknown;
   max_tokens?: number | null;
   max_completion_tokens?: number | null;
   temperature?: number | null;
@@ -112,6 +110,14 @@ export interface ChatRequest {
   seed?: number | null;
   presence_penalty?: number | null;
   frequency_penalty?: number | null;
+  user?: string;
+}
+
+export interface ChatRequest extends OpenAISampling {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
   tools?: ChatTool[];
   tool_choice?: ChatToolChoice;
   parallel_tool_calls?: boolean;
@@ -121,5 +127,4 @@ export interface ChatRequest {
   reasoning_effort?: string | null;
   /** Not OpenAI's, but clients send it (llm-mux's own docs show it): an Anthropic-style budget. */
   thinking?: { type: 'enabled' | 'disabled'; budget_tokens?: number };
-  user?: string;
 }

@@ -1,6 +1,7 @@
 import type { CanonicalRequest } from '../../core/request.ts';
 
-import { decodeSampling, invalidRequest as invalid, requireModelObject, type OpenAISampling } from '../openai-chat/sampling.ts';
+import { decodeSampling, invalidRequest as invalid, requireModelObject } from '../openai-chat/sampling.ts';
+import type { OpenAISampling } from '../openai-chat/types.ts';
 
 interface CompletionRequest extends OpenAISampling {
   prompt?: unknown;
