@@ -144,18 +144,7 @@ export function checkEventOrder(events: readonly StreamEvent[]): void {
   if (finishes !== 1) throw new Error(`${finishes} finish events`);
 }
 
-/** Random ids (Ollama gives none for answers, often none for calls) → stable placeholders, for comparing runs. */
-export function withStableIds(events: readonly StreamEvent[]): StreamEvent[] {
-  const names = new Map<string, string>();
-  const stable = (id: string) => {
-    if (!names.has(id)) names.set(id, `id#${names.size}`);
-    return names.get(id)!;
-  };
-  return events.map((event) => {
-    if (event.type === 'start' || (event.type === 'block_start' && event.kind === 'tool_call')) return { ...event, id: stable(event.id) };
-    return event;
-  });
-}
+export { withStableIds } from '../../support/events.ts';
 
 /**
  * Serves `body` from a loopback server and hands the official client pointed at it to `use`.

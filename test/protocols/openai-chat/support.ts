@@ -296,18 +296,7 @@ export function checkEventOrder(events: readonly StreamEvent[]): void {
   for (const index of seen) if (!finished.has(index)) throw new Error(`choice ${index} never finished`);
 }
 
-/** Generated ids (a start or call without one upstream) → stable placeholders, for comparing runs. */
-export function withStableIds(events: readonly StreamEvent[]): StreamEvent[] {
-  const names = new Map<string, string>();
-  const stable = (id: string) => {
-    if (!names.has(id)) names.set(id, `id#${names.size}`);
-    return names.get(id)!;
-  };
-  return events.map((event) => {
-    if (event.type === 'start' || (event.type === 'block_start' && event.kind === 'tool_call')) return { ...event, id: stable(event.id) };
-    return event;
-  });
-}
+export { withStableIds } from '../../support/events.ts';
 
 // ---------------------------------------------------------------------------------------
 // The official SDK as the client.
