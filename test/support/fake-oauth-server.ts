@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One scripted answer to a device-code poll; once the script runs out, the user has approved. */
@@ -24,11 +24,15 @@ export interface FakeOAuthConfig {
   deviceInterval: number;
   deviceExpiresIn: number;
   devicePolls: DevicePollStep[];
+  /** More fields for every token response, e.g. Anthropic's `{ account: { email_address, uuid } }`. */
+  extraTokenFields?: Record<string, unknown>;
 }
 
 export interface TokenRequest {
   encoding: 'form' | 'json';
   params: Record<string, string>;
+  /** The request's headers (lower-case names), e.g. to check a user agent. */
+  headers: IncomingHttpHeaders;
 }
 
 export interface FakeOAuthServer {
@@ -48,6 +52,11 @@ export interface FakeOAuthServer {
    * redirect_uri with a fresh code and its state, and returns the callback's answer.
    */
   approve(): Promise<Response>;
+  /**
+   * Approval whose redirect never reaches the callback server: the address a browser on
+   * another machine ends on, for the user to paste.
+   */
+  approvedRedirectUrl(): string;
   /** As the user clicking "Deny": error=access_denied. */
   deny(): Promise<Response>;
   /** A valid code with someone else's state (a forged or stale redirect). */
@@ -111,6 +120,7 @@ export async function startFakeOAuthServer(overrides: Partial<FakeOAuthConfig> =
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       id_token: fakeJwt(claims),
       scope: 'openid email',
+      ...config.extraTokenFields,
     };
   };
 
@@ -200,7 +210,7 @@ export async function startFakeOAuthServer(overrides: Partial<FakeOAuthConfig> =
     if (req.method === 'POST' && (requestUrl.pathname === '/token' || requestUrl.pathname === '/device/code')) {
       const { encoding, params } = await readParams(req);
       if (requestUrl.pathname === '/device/code') return sendJson(res, ...deviceCode(params));
-      tokenRequests.push({ encoding, params });
+      tokenRequests.push({ encoding, params, headers: req.headers });
       if (config.tokenEncoding !== 'any' && encoding !== config.tokenEncoding) {
         return sendJson(res, 400, oauthError('invalid_request', `expected a ${config.tokenEncoding} body`));
       }
@@ -211,8 +221,8 @@ export async function startFakeOAuthServer(overrides: Partial<FakeOAuthConfig> =
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  /** Calls the last /authorize request's redirect_uri, as the browser would after the consent screen. */
-  const redirect = (outcome: 'approve' | 'deny' | 'wrong-state'): Promise<Response> => {
+  /** The last /authorize request's redirect_uri with the outcome of the consent screen. */
+  const redirectTarget = (outcome: 'approve' | 'deny' | 'wrong-state'): URL => {
     const request = authorizeRequests.at(-1);
     if (!request) throw new Error('fake OAuth server: no /authorize request to answer');
     const redirectUri = request.get('redirect_uri') ?? '';
@@ -228,8 +238,10 @@ export async function startFakeOAuthServer(overrides: Partial<FakeOAuthConfig> =
       target.searchParams.set('code', code);
       target.searchParams.set('state', outcome === 'approve' ? state : 'forged-state');
     }
-    return fetch(target);
+    return target;
   };
+  /** Calls the redirect, as the browser would after the consent screen. */
+  const redirect = (outcome: 'approve' | 'deny' | 'wrong-state'): Promise<Response> => fetch(redirectTarget(outcome));
 
   return {
     url,
@@ -240,6 +252,7 @@ export async function startFakeOAuthServer(overrides: Partial<FakeOAuthConfig> =
     counts,
     authorizeUrl: (params) => `${url}/authorize?${new URLSearchParams(params)}`,
     approve: () => redirect('approve'),
+    approvedRedirectUrl: () => redirectTarget('approve').toString(),
     deny: () => redirect('deny'),
     sendWrongState: () => redirect('wrong-state'),
     revokeRefreshTokens: () => refreshTokens.clear(),
@@ -268,7 +281,7 @@ function oauthError(error: string, description: string): Record<string, unknown>
   return { error, error_description: description };
 }
 
-async function readParams(req: IncomingMessage): Promise<TokenRequest> {
+async function readParams(req: IncomingMessage): Promise<Pick<TokenRequest, 'encoding' | 'params'>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
