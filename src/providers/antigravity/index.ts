@@ -1,0 +1,105 @@
+import type { Credentials } from '../../accounts/types.ts';
+import { isRecord } from '../code-assist/api.ts';
+import { googleRefresher } from '../code-assist/google-oauth.ts';
+import { codeAssistLogin } from '../code-assist/login.ts';
+import { unwrapCodeAssistAnswer } from '../code-assist/unwrap.ts';
+import type { UpstreamFetch } from '../http.ts';
+import type { SubscriptionProvider, SubscriptionSettings } from '../subscription.ts';
+import type { UpstreamAdapter } from '../upstream.ts';
+import { antigravityRequest } from './envelope.ts';
+import { postWithHostFallback } from './hosts.ts';
+import { rejectOutdatedVersion } from './outdated-version.ts';
+
+type Settings = SubscriptionSettings<'antigravity'>;
+
+/** Antigravity's ClientMetadata in loadCodeAssist / onboardUser. */
+const ANTIGRAVITY_METADATA = { ideType: 'ANTIGRAVITY', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI' };
+
+/** Gemini models the Antigravity backend serves (its Claude and GPT-OSS models need request rewriting not done here). */
+const MODELS = ['gemini-3-pro-high', 'gemini-3-pro-low', 'gemini-3-flash', 'gemini-2.5-flash', 'gemini-2.5-flash-lite'];
+
+export interface AntigravityOptions {
+  /** Wait between polls of an onboarding operation. */
+  onboardPollMs?: number;
+  onboardMaxPolls?: number;
+}
+
+/** Google's Antigravity IDE subscription through its OAuth client; the wait between onboarding polls can be shortened (tests). */
+export function createAntigravityProvider(options: AntigravityOptions = {}): SubscriptionProvider<'antigravity'> {
+  return {
+    id: 'antigravity',
+    label: 'Antigravity (Google account)',
+    protocol: 'gemini',
+    models: MODELS,
+    login: (context) =>
+      codeAssistLogin(context, {
+        // The client registered only http://localhost:<callback-port>/oauth-callback.
+        callback: { port: Number(context.settings.identity['callback-port']), path: '/oauth-callback', redirectHost: 'localhost' },
+        pkce: true,
+        api: context.settings.endpoints.production,
+        headers: identityHeaders(context.settings, 'setup-user-agent'),
+        discovery: {
+          metadata: ANTIGRAVITY_METADATA,
+          fallbackTier: 'free-tier',
+          pollIntervalMs: options.onboardPollMs ?? 5_000,
+          maxPolls: options.onboardMaxPolls ?? 24,
+        },
+      }),
+    refresher: googleRefresher,
+    adapter: antigravityAdapter,
+    listModels,
+  };
+}
+
+export const antigravityProvider = createAntigravityProvider();
+
+/** The enveloped request to the daily host, then production; the answer unwrapped and checked for the outdated-version notice. */
+function antigravityAdapter(settings: Settings): UpstreamAdapter {
+  return {
+    async send(call) {
+      const method = call.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
+      const project = call.credential?.extra.project;
+      const body = antigravityRequest(JSON.parse(call.body) as Record<string, unknown>, { model: call.model, ...(project ? { project } : {}) });
+      const response = await postWithHostFallback(call.fetch, hosts(settings), `/v1internal:${method}`, {
+        headers: requestHeaders(settings, call.credential?.secret, call.stream),
+        body: JSON.stringify(body),
+        signal: call.signal,
+      });
+      return rejectOutdatedVersion(await unwrapCodeAssistAnswer(response), settings.identity.version);
+    },
+  };
+}
+
+/** `:fetchAvailableModels` answers `{models: {<id>: {…}}}` for the account's project. */
+async function listModels(settings: Settings, credentials: Credentials, fetch: UpstreamFetch): Promise<string[]> {
+  const response = await postWithHostFallback(fetch, hosts(settings), '/v1internal:fetchAvailableModels', {
+    headers: requestHeaders(settings, credentials.accessToken, false),
+    body: JSON.stringify(credentials.extra?.project ? { project: credentials.extra.project } : {}),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!response.ok) throw new Error(`Antigravity's model list answered HTTP ${response.status}`);
+  const answer: unknown = await response.json();
+  if (!isRecord(answer) || !isRecord(answer.models)) throw new Error("Antigravity's model list has no `models` object");
+  return Object.keys(answer.models);
+}
+
+function hosts(settings: Settings): string[] {
+  return [settings.endpoints.daily, settings.endpoints.production];
+}
+
+function requestHeaders(settings: Settings, accessToken: string | undefined, stream: boolean): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: stream ? 'text/event-stream' : 'application/json',
+    ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+    ...identityHeaders(settings, 'user-agent'),
+  };
+}
+
+/** The user agent (generation's, or the setup calls' longer one) with the configured version. */
+function identityHeaders(settings: Settings, agent: 'user-agent' | 'setup-user-agent'): Record<string, string> {
+  return {
+    'user-agent': settings.identity[agent].replaceAll('{version}', settings.identity.version),
+    'x-goog-api-client': settings.identity['x-goog-api-client'],
+  };
+}
