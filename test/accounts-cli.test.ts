@@ -144,7 +144,7 @@ describe('login', () => {
     const config = await configDir('rejected', providersConfig(upstream.url));
     const [openai, gemini] = await Promise.all([
       run(['login', 'openai', '--config', config], 'sk-bad-key-00001234\n'),
-      run(['login', 'gemini', '--config', config], 'AIza-bad-key-00005678\n'),
+      run(['login', 'gemini', '--api-key', '--config', config], 'AIza-bad-key-00005678\n'),
     ]);
     expect(openai.code, show(openai)).toBe(1);
     expect(openai.stderr.trim().split('\n').at(-1)).toBe(
@@ -173,7 +173,9 @@ describe('login', () => {
     const seen = upstream.requests.length;
     // One after the other: the account files are shared by every process using this config dir.
     for (const provider of ['anthropic', 'gemini', 'openrouter', 'deepseek']) {
-      const result = await run(['login', provider, '--label', provider, '--config', config], GOOD_KEY);
+      // `login gemini` alone is the Code Assist subscription login.
+      const apiKey = provider === 'gemini' ? ['--api-key'] : [];
+      const result = await run(['login', provider, ...apiKey, '--label', provider, '--config', config], GOOD_KEY);
       expect(result.code, show(result)).toBe(0);
     }
     const checks = upstream.requests.slice(seen).map((request) => ({
@@ -216,23 +218,23 @@ describe('login', () => {
     expect(JSON.parse((await storedSecrets(config))[record!.id]!)).toEqual({ apiKey: GOOD_KEY });
   });
 
-  it('refuses no key, unknown providers and the OAuth logins still to come, each with the valid names', async () => {
+  it('refuses no key, unknown providers and API keys for subscription-only logins, each with the valid names', async () => {
     const config = await configDir('names', providersConfig(upstream.url));
-    const [empty, unknown, claude, copilot, ollama] = await Promise.all([
+    const [empty, unknown, copilot, ollama] = await Promise.all([
       run(['login', 'openai', '--config', config], '\n'),
       run(['login', 'nope', '--config', config], GOOD_KEY),
-      run(['login', 'claude', '--config', config], GOOD_KEY),
-      run(['login', 'copilot', '--config', config], GOOD_KEY),
+      run(['login', 'copilot', '--api-key', '--config', config], GOOD_KEY),
       run(['login', 'ollama', '--config', config], GOOD_KEY),
     ]);
     const valid = 'API-key providers: openai, anthropic, gemini, openrouter, deepseek';
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('error: no API key given');
-    expect(unknown.stderr).toBe(`error: unknown provider "nope". ${valid} (openai-compatible entries in config.yaml by name).\n`);
-    expect(claude.stderr).toBe(`error: claude is a subscription (OAuth) login, which is coming but not built yet; for an API key use \`llm-mux login anthropic\`. ${valid}.\n`);
-    expect(copilot.stderr).toBe(`error: copilot is a subscription (OAuth) login, which is coming but not built yet. ${valid}.\n`);
+    expect(unknown.stderr).toBe(
+      `error: unknown provider "nope". Subscriptions: claude, codex, gemini, antigravity, copilot, qwen. ${valid} (openai-compatible entries in config.yaml by name).\n`,
+    );
+    expect(copilot.stderr).toBe(`error: copilot is a subscription login and takes no API key. ${valid}.\n`);
     expect(ollama.stderr).toContain('ollama takes no key');
-    for (const result of [unknown, claude, copilot, ollama]) expect(result.code, show(result)).toBe(1);
+    for (const result of [unknown, copilot, ollama]) expect(result.code, show(result)).toBe(1);
     await expect(stat(join(config, '..', 'accounts.json'))).rejects.toThrow();
   });
 });

@@ -1,7 +1,7 @@
 import { AccountStore } from './account-store.ts';
 import { accountIndexPath, AccountIndex } from './index-file.ts';
 import { openSecretStore, type CredentialStoreSetting } from './secret-store/select.ts';
-import type { AccountRecord, Credentials } from './types.ts';
+import type { AccountRecord, AccountStore as AccountStoreContract, Credentials } from './types.ts';
 
 /** A stored account as the daemon uses it. */
 export interface LoadedAccount {
@@ -41,6 +41,23 @@ export class AccountCache {
       this.opened = { setting, store };
     }
     return this.opened.store;
+  }
+
+  /**
+   * The accounts as a store that opens the secret store `setting()` names when first
+   * needed: what the TokenManager reads and writes OAuth tokens through.
+   */
+  lazyStore(setting: () => CredentialStoreSetting): AccountStoreContract {
+    const store = () => this.store(setting());
+    return {
+      list: async () => (await store()).list(),
+      get: async (id) => (await store()).get(id),
+      add: async (record, credentials) => (await store()).add(record, credentials),
+      credentials: async (id) => (await store()).credentials(id),
+      updateCredentials: async (id, credentials) => (await store()).updateCredentials(id, credentials),
+      update: async (id, patch) => (await store()).update(id, patch),
+      remove: async (id) => (await store()).remove(id),
+    };
   }
 
   /**

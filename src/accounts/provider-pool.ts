@@ -5,7 +5,9 @@
  * family. The runtime keeps a provider's ProviderPool across reloads, so cooldowns,
  * affinity bindings and the round-robin position survive a config change.
  */
+import type { MemberCredential } from '../providers/upstream.ts';
 import { AccountPool, type PickRequest, type PickResult, type SelectionStrategy } from './pool.ts';
+import type { TokenManager } from './tokens.ts';
 import type { AccountState } from './types.ts';
 
 export interface PoolMember {
@@ -16,6 +18,8 @@ export interface PoolMember {
   state: AccountState;
   /** Present while the member is active. */
   apiKey?: string;
+  /** A subscription account: its access token comes from the TokenManager, refreshed as needed. */
+  oauth?: boolean;
 }
 
 export interface PoolSelection {
@@ -29,6 +33,10 @@ export interface MemberStatus extends Omit<PoolMember, 'apiKey'> {
   cooldowns: Array<{ family: string; until: number }>;
 }
 
+function oauthCredential(credentials: { accessToken: string; extra?: Record<string, string> }): MemberCredential {
+  return { secret: credentials.accessToken, extra: credentials.extra ?? {} };
+}
+
 export class ProviderPool {
   private readonly pool: AccountPool;
   private members = new Map<string, PoolMember>();
@@ -36,6 +44,7 @@ export class ProviderPool {
   constructor(
     readonly selection: PoolSelection,
     members: readonly PoolMember[],
+    private readonly tokens?: TokenManager,
   ) {
     this.pool = new AccountPool([], { strategy: selection.strategy, affinityTtlMs: selection.affinityTtlMs });
     this.setMembers(members);
@@ -69,11 +78,24 @@ export class ProviderPool {
   }
 
   /**
-   * What an attempt with this member authenticates with. Async because OAuth accounts will
-   * get a fresh access token here (TokenManager); an API key is simply in memory.
+   * What an attempt with this member authenticates with: an API key from memory, or an
+   * OAuth account's access token, refreshed first when it is due (throws AccountTokenError
+   * when the account has none to give).
    */
-  async credential(memberId: string): Promise<string | undefined> {
-    return this.members.get(memberId)?.apiKey;
+  async credential(memberId: string): Promise<MemberCredential | undefined> {
+    const member = this.members.get(memberId);
+    if (member?.oauth && this.tokens) return oauthCredential(await this.tokens.credentials(memberId));
+    return member?.apiKey === undefined ? undefined : { secret: member.apiKey, extra: {} };
+  }
+
+  /** Whether a 401 for this member is worth a token refresh. */
+  refreshable(memberId: string): boolean {
+    return this.members.get(memberId)?.oauth === true && this.tokens !== undefined;
+  }
+
+  /** After the upstream refused `refused` with 401: a refreshed token (one refresh however many requests got the 401). */
+  async refreshedCredential(memberId: string, refused: MemberCredential): Promise<MemberCredential> {
+    return oauthCredential(await this.tokens!.refreshAfterUnauthorized(memberId, refused.secret));
   }
 
   status(): MemberStatus[] {

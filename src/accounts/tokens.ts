@@ -57,14 +57,15 @@ interface Entry {
   provider: string;
   credentials: Credentials;
   /** The refresh in progress, which every concurrent caller awaits. */
-  inflight?: Promise<Usable>;
+  inflight?: Promise<UsableCredentials>;
   /** The last failed refresh: no new attempt before retryAt (Infinity once the grant is dead). */
   failure?: { message: string; retryAt: number };
   /** Refreshed credentials that could not be saved: the only copy of a rotated refresh token. */
   unsaved?: Credentials;
 }
 
-type Usable = Credentials & { accessToken: string };
+/** Credentials whose access token can be used now. */
+export type UsableCredentials = Credentials & { accessToken: string };
 
 /**
  * Keeps OAuth accounts' access tokens valid: refreshes at a quarter of their lifetime
@@ -91,29 +92,34 @@ export class TokenManager {
 
   /** A valid access token for the account, refreshed first when it is due. Throws AccountTokenError. */
   async accessToken(accountId: string): Promise<string> {
+    return (await this.credentials(accountId)).accessToken;
+  }
+
+  /** The account's credentials with a valid access token (and the provider values kept with it). Throws AccountTokenError. */
+  async credentials(accountId: string): Promise<UsableCredentials> {
     const entry = await this.entry(accountId);
     const current = entry.credentials;
-    if (usable(current, this.now()) && !this.due(entry)) return current.accessToken;
+    if (usable(current, this.now()) && !this.due(entry)) return current;
     try {
-      return (await this.refresh(entry)).accessToken;
+      return await this.refresh(entry);
     } catch (error) {
       // A provider hiccup is no reason to drop a token that still works.
       const fallback = entry.credentials;
-      if (error instanceof AccountTokenError && error.problem === 'unavailable' && usable(fallback, this.now())) return fallback.accessToken;
+      if (error instanceof AccountTokenError && error.problem === 'unavailable' && usable(fallback, this.now())) return fallback;
       throw error;
     }
   }
 
   /**
-   * For "401 → refresh once and retry": a token other than the one the upstream refused.
-   * Refreshes only when nobody has since `tokenThatFailed` was handed out; a second 401 is
-   * the caller's to handle (no loop here). Throws AccountTokenError.
+   * For "401 → refresh once and retry": credentials with a token other than the one the
+   * upstream refused. Refreshes only when nobody has since `tokenThatFailed` was handed
+   * out; a second 401 is the caller's to handle (no loop here). Throws AccountTokenError.
    */
-  async refreshAfterUnauthorized(accountId: string, tokenThatFailed: string): Promise<string> {
+  async refreshAfterUnauthorized(accountId: string, tokenThatFailed: string): Promise<UsableCredentials> {
     const entry = await this.entry(accountId);
-    if (entry.inflight) return (await entry.inflight).accessToken;
-    if (entry.credentials.accessToken !== tokenThatFailed) return this.accessToken(accountId);
-    return (await this.refresh(entry)).accessToken;
+    if (entry.inflight) return entry.inflight;
+    if (entry.credentials.accessToken !== tokenThatFailed) return this.credentials(accountId);
+    return this.refresh(entry);
   }
 
   /** Drops what is cached about an account: call it after a new login replaced its credentials, or after removing it. */
@@ -184,14 +190,14 @@ export class TokenManager {
   }
 
   /** Single-flight: concurrent callers share one refresh. */
-  private refresh(entry: Entry): Promise<Usable> {
+  private refresh(entry: Entry): Promise<UsableCredentials> {
     entry.inflight ??= this.refreshNow(entry).finally(() => {
       entry.inflight = undefined;
     });
     return entry.inflight;
   }
 
-  private async refreshNow(entry: Entry): Promise<Usable> {
+  private async refreshNow(entry: Entry): Promise<UsableCredentials> {
     const refresh = this.refresherOf(entry.provider);
     if (!refresh) throw new AccountTokenError(entry.id, 'unavailable', `Account ${entry.id}: llm-mux cannot refresh ${entry.provider} tokens.`);
     const { failure } = entry;
@@ -207,14 +213,14 @@ export class TokenManager {
       if (error instanceof TokenError && error.permanent) throw await this.markNeedsLogin(entry, error.message);
       throw this.transientFailure(entry, error);
     }
-    return this.save(entry, fresh as Usable);
+    return this.save(entry, fresh as UsableCredentials);
   }
 
   /**
    * Another llm-mux process, or a new login, may have replaced the tokens since we cached
    * them; refreshing with our copy would then spend a rotated (dead) refresh token.
    */
-  private async adoptNewerFromStore(entry: Entry): Promise<Usable | undefined> {
+  private async adoptNewerFromStore(entry: Entry): Promise<UsableCredentials | undefined> {
     const stored = await this.store.credentials(entry.id);
     if (!stored) throw new TokenError('its credentials are missing from the store', true);
     if (stored.accessToken === entry.credentials.accessToken && stored.refreshToken === entry.credentials.refreshToken) return undefined;
@@ -224,7 +230,7 @@ export class TokenManager {
   }
 
   /** Saves before returning: once the provider rotated the refresh token, the store must have the new one. */
-  private async save(entry: Entry, fresh: Usable): Promise<Usable> {
+  private async save(entry: Entry, fresh: UsableCredentials): Promise<UsableCredentials> {
     try {
       await this.store.updateCredentials(entry.id, fresh);
     } catch (error) {
@@ -334,7 +340,7 @@ function refreshAt(credentials: Credentials): number {
   return expiresAt - Math.max(lead, EXPIRY_MARGIN_MS);
 }
 
-function usable(credentials: Credentials, now: number): credentials is Usable {
+function usable(credentials: Credentials, now: number): credentials is UsableCredentials {
   const { accessToken, expiresAt } = credentials;
   return accessToken !== undefined && accessToken !== '' && (expiresAt === undefined || now < expiresAt - EXPIRY_MARGIN_MS);
 }
@@ -347,9 +353,9 @@ function merge(old: Credentials, fresh: Credentials): Credentials {
   return merged;
 }
 
-function withAccessToken(credentials: Credentials): Usable {
+function withAccessToken(credentials: Credentials): UsableCredentials {
   if (!credentials.accessToken) throw new Error('the refresh returned no access token');
-  return credentials as Usable;
+  return credentials as UsableCredentials;
 }
 
 /** The record's lastError for a dead grant: what happened and the command that fixes it. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import chalk from 'chalk';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import ora from 'ora';
 import type { AccountStore } from '../accounts/account-store.ts';
 import { shellQuote } from '../accounts/login-hint.ts';
@@ -10,38 +10,46 @@ import type { Config } from '../config/schema.ts';
 import { createUpstreamFetch } from '../providers/http.ts';
 import { apiKeyProviders, type Provider } from '../providers/provider.ts';
 import { verifyApiKey } from '../providers/verify-key.ts';
+import { SUBSCRIPTION_LOGIN_NAMES, subscriptionIdOf } from '../providers/subscriptions.ts';
+import { loginSubscription } from './login-subscription.ts';
 import { CliError } from './output.ts';
 import { readSecret } from './prompt.ts';
 import { configOrDefaults, openAccountStore } from './store.ts';
 
-/** Subscription logins still to come, with the API-key provider to use meanwhile where there is one. */
-const OAUTH_PROVIDERS: Record<string, string | undefined> = {
-  claude: 'anthropic',
-  codex: 'openai',
-  'gemini-cli': 'gemini',
-  antigravity: 'gemini',
-  copilot: undefined,
-  qwen: undefined,
-};
+/** `--api-key` for a subscription login name: the API-key provider of the same vendor. */
+const API_KEY_INSTEAD: Record<string, string> = { claude: 'anthropic', codex: 'openai', gemini: 'gemini', 'gemini-cli': 'gemini' };
 
-interface LoginOptions {
+export interface LoginOptions {
   label?: string;
   verify: boolean;
+  browser: boolean;
+  apiKey?: boolean;
+  project?: string;
+  timeout?: number;
   config?: string;
 }
 
 export function registerLogin(program: Command): void {
   program
     .command('login')
-    .description('add an account: store a provider API key, checked with the provider first')
-    .argument('<provider>', 'openai, anthropic, gemini, openrouter, or the name of an openai-compatible entry in config.yaml')
-    .option('--label <name>', "the account's name, unique per provider (default: the key's last 4 characters)")
-    .option('--no-verify', 'store the key without checking it (offline)')
+    .description('add an account: a subscription login in the browser, or a provider API key checked with the provider first')
+    .argument(
+      '<provider>',
+      'subscriptions: claude, codex, gemini, antigravity, copilot, qwen; API keys: openai, anthropic, gemini --api-key, openrouter, or an openai-compatible entry of config.yaml',
+    )
+    .option('--label <name>', "the account's name, unique per provider (default: its e-mail, or the key's last 4 characters)")
+    .option('--no-browser', 'print the login URL instead of opening a browser (SSH), then paste the address the browser ends on')
+    .option('--project <id>', 'gemini: the Google Cloud project to use with Code Assist')
+    .option('--timeout <seconds>', 'how long to wait for the login in the browser (default 300)', parseSeconds)
+    .option('--api-key', 'store an API key instead of a subscription login (claude → anthropic, codex → openai, gemini → AI Studio)')
+    .option('--no-verify', 'store an API key without checking it (offline)')
     .option('--config <path>', 'config file')
     .action(async (name: string, options: LoginOptions) => {
       const configPath = resolveConfigPath(options.config);
       const config = await configOrDefaults(configPath);
-      const provider = loginProvider(config, name);
+      const subscription = options.apiKey ? undefined : subscriptionIdOf(name);
+      if (subscription) return loginSubscription(subscription, options, configPath, config);
+      const provider = loginProvider(config, options.apiKey ? (API_KEY_INSTEAD[name] ?? name) : name);
       // Opened first: a store that does not work should fail before the key is typed.
       const store = await openAccountStore(configPath, config);
       const apiKey = await readSecret(`${provider.label} API key: `);
@@ -71,16 +79,17 @@ function loginProvider(config: Config, name: string): Provider {
   const provider = providers.find((candidate) => candidate.id === name);
   if (provider) return provider;
   const valid = `API-key providers: ${providers.map((candidate) => candidate.id).join(', ')}`;
-  if (name in OAUTH_PROVIDERS) {
-    const instead = OAUTH_PROVIDERS[name];
-    throw new CliError(
-      `${name} is a subscription (OAuth) login, which is coming but not built yet` +
-        (instead ? `; for an API key use \`llm-mux login ${instead}\`` : '') +
-        `. ${valid}.`,
-    );
-  }
+  if (subscriptionIdOf(name)) throw new CliError(`${name} is a subscription login and takes no API key. ${valid}.`);
   if (name === 'ollama') throw new CliError(`ollama takes no key: add providers.ollama to config.yaml. ${valid}.`);
-  throw new CliError(`unknown provider "${name}". ${valid} (openai-compatible entries in config.yaml by name).`);
+  throw new CliError(
+    `unknown provider "${name}". Subscriptions: ${SUBSCRIPTION_LOGIN_NAMES.join(', ')}. ${valid} (openai-compatible entries in config.yaml by name).`,
+  );
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!(seconds > 0)) throw new InvalidArgumentError('expected a number of seconds');
+  return seconds;
 }
 
 /** The key's last 4 characters, when they make a plain word; else `default`. */

@@ -34,6 +34,7 @@ export function registerServe(program: Command): void {
       );
       printBanner(runtime, server);
       runtime.watchAccounts();
+      runtime.tokens.start();
       stopOnSignals(runtime, server);
     });
 }
@@ -101,7 +102,8 @@ function stopOnSignals(runtime: Runtime, server: RunningServer): void {
     stopping = true;
     runtime.draining = true;
     console.log(`${signal}: finishing running requests (up to ${DEFAULT_GRACE_MS / 1000} s)…`);
-    void server.close(DEFAULT_GRACE_MS).then(() => process.exit(0));
+    // A token refresh in progress is let finish: a rotated refresh token must reach the store.
+    void Promise.all([server.close(DEFAULT_GRACE_MS), runtime.tokens.stop()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBSCRIPTION_DEFAULTS, type SubscriptionId } from '../providers/subscription-defaults.ts';
 
 /**
  * The shape of config.yaml. Every object is strict so that a typo becomes an
@@ -26,10 +27,14 @@ const selection = {
   'session-affinity-ttl': z.number().int().min(0).max(7 * 24 * 3600).default(0),
 };
 
+/** Model names (`*` matches any run of characters) the provider must not offer, e.g. `*-preview`. */
+const excludedModels = { 'excluded-models': z.array(z.string().min(1)).optional() };
+
 const apiKeyProvider = z.strictObject({
   'api-keys': z.array(z.string().min(1)).default([]),
   'base-url': url.optional(),
   models: z.array(modelEntry).optional(),
+  ...excludedModels,
   ...selection,
 });
 export type ApiKeyProviderConfig = z.infer<typeof apiKeyProvider>;
@@ -37,6 +42,7 @@ export type ApiKeyProviderConfig = z.infer<typeof apiKeyProvider>;
 const ollamaProvider = z.strictObject({
   'base-url': url.default('http://127.0.0.1:11434'),
   models: z.array(modelEntry).optional(),
+  ...excludedModels,
 });
 export type OllamaProviderConfig = z.infer<typeof ollamaProvider>;
 
@@ -52,8 +58,32 @@ const openaiCompatibleProvider = z.strictObject({
   protocol: z.enum(['openai-chat', 'openai-responses', 'anthropic', 'gemini', 'ollama']).default('openai-chat'),
   'api-keys': z.array(z.string().min(1)).default([]),
   models: z.array(modelEntry).min(1, 'list at least one model this upstream serves'),
+  ...excludedModels,
   ...selection,
 });
+
+/**
+ * A subscription (OAuth) provider: its accounts come from `llm-mux login <id>`; config
+ * only overrides what src/providers/subscription-defaults.ts holds (endpoints, the
+ * identity strings upstreams check) and shapes its model list and rotation.
+ */
+function subscriptionProvider<Id extends SubscriptionId>(id: Id) {
+  const { endpoints, identity } = SUBSCRIPTION_DEFAULTS[id];
+  const optionalEach = <T extends z.ZodType>(keys: object, value: T) =>
+    z.strictObject(Object.fromEntries(Object.keys(keys).map((key) => [key, value.optional()])) as Record<string, z.ZodOptional<T>>);
+  return z.strictObject({
+    endpoints: optionalEach(endpoints, url).optional(),
+    identity: optionalEach(identity, z.string().min(1)).optional(),
+    models: z.array(modelEntry).optional(),
+    ...excludedModels,
+    ...selection,
+    ...(id === 'gemini-cli' || id === 'antigravity' ? googleProject : {}),
+  });
+}
+export type SubscriptionProviderConfig = z.infer<ReturnType<typeof subscriptionProvider>>;
+
+/** The Google Cloud project for Code Assist accounts that need one (`llm-mux login gemini --project` wins). */
+const googleProject = { project: z.string().min(1).optional() };
 export type OpenAICompatibleProviderConfig = z.infer<typeof openaiCompatibleProvider>;
 
 const providers = z
@@ -63,10 +93,16 @@ const providers = z
     gemini: apiKeyProvider.optional(),
     openrouter: apiKeyProvider.optional(),
     ollama: ollamaProvider.optional(),
+    claude: subscriptionProvider('claude').optional(),
+    codex: subscriptionProvider('codex').optional(),
+    'gemini-cli': subscriptionProvider('gemini-cli').optional(),
+    antigravity: subscriptionProvider('antigravity').optional(),
+    copilot: subscriptionProvider('copilot').optional(),
+    qwen: subscriptionProvider('qwen').optional(),
     'openai-compatible': z.array(openaiCompatibleProvider).default([]),
   })
   .superRefine((value, ctx) => {
-    const seen = new Set<string>(['openai', 'anthropic', 'gemini', 'openrouter', 'ollama']);
+    const seen = new Set<string>(['openai', 'anthropic', 'gemini', 'openrouter', 'ollama', ...Object.keys(SUBSCRIPTION_DEFAULTS)]);
     value['openai-compatible'].forEach((entry, index) => {
       if (seen.has(entry.name)) {
         ctx.addIssue({

@@ -1,7 +1,6 @@
 import { ProxyError } from '../core/errors.ts';
 import type { CanonicalRequest } from '../core/request.ts';
 import type { InboundCodec } from '../protocols/codec.ts';
-import { countTokensTarget } from '../providers/endpoints.ts';
 import type { Runtime } from '../server/runtime.ts';
 import { estimateInputTokens } from './count-tokens.ts';
 import { forward } from './forward.ts';
@@ -27,19 +26,12 @@ export async function countTokens(runtime: Runtime, request: CountRequest): Prom
   try {
     const state = runtime.state;
     const routes = state.router.resolve(request.model);
-    const countable = routes.filter(
-      (route) =>
-        route.provider.protocol === request.inbound.protocol &&
-        countTokensTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel) !== undefined,
-    );
+    const countable = routes.filter((route) => route.provider.protocol === request.inbound.protocol && route.provider.countUpstream);
     if (countable.length === 0) return Response.json(request.render(await estimateInputTokens(request.decode())));
     const { response } = await forward(
       countable,
-      (route, credential) => ({
-        ...countTokensTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, credential)!,
-        body: route.upstreamModel === request.model ? request.rawBody : request.renameModel(route.upstreamModel),
-      }),
-      { fetch: state.fetch, logger: runtime.logger, retries: state.config['request-retry'], signal: request.signal },
+      (route) => (route.upstreamModel === request.model ? request.rawBody : request.renameModel(route.upstreamModel)),
+      { fetch: state.fetch, logger: runtime.logger, retries: state.config['request-retry'], signal: request.signal, stream: false, endpoint: 'count' },
     );
     return new Response(response.body, {
       status: response.status,

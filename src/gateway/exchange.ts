@@ -9,7 +9,6 @@ import type { TokenUsage } from '../core/usage.ts';
 import type { ClientContext, InboundCodec, OutboundCodec, StreamEncoder } from '../protocols/codec.ts';
 import { outboundCodec } from '../protocols/registry.ts';
 import { readUpstreamMessages } from '../protocols/framing.ts';
-import { upstreamTarget } from '../providers/endpoints.ts';
 import type { Runtime } from '../server/runtime.ts';
 import { forward } from './forward.ts';
 import { inlineImages } from './images.ts';
@@ -87,20 +86,17 @@ async function exchange(runtime: Runtime, request: ClientRequest): Promise<Respo
   let conversation: { key: string | undefined } | undefined;
   const { response, route, accountId } = await forward(
     routes,
-    async (route, credential) => {
-      const target = upstreamTarget(route.provider.protocol, route.provider.baseUrl, route.upstreamModel, request.stream, credential);
-      if (passthrough(route)) {
-        return { ...target, body: route.upstreamModel === request.model ? request.rawBody : request.renameModel(route.upstreamModel) };
-      }
+    async (route) => {
+      if (passthrough(route)) return route.upstreamModel === request.model ? request.rawBody : request.renameModel(route.upstreamModel);
       canonical ??= canonicalRequest(runtime, request, routes.filter((candidate) => !passthrough(candidate)), reasoning);
-      const body = outboundCodec(route.provider.protocol).encodeRequest({ ...(await canonical), model: route.upstreamModel });
-      return { ...target, body: JSON.stringify(body) };
+      return JSON.stringify(outboundCodec(route.provider.protocol).encodeRequest({ ...(await canonical), model: route.upstreamModel }));
     },
     {
       fetch: state.fetch,
       logger: runtime.logger,
       retries: state.config['request-retry'],
       signal: request.signal,
+      stream: request.stream,
       // Hashed once, and only when a pool keeps conversations on their account.
       affinityKey: () => (conversation ??= { key: affinityKey(request.body) }).key,
     },

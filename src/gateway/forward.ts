@@ -2,6 +2,7 @@ import { modelFamily } from '../accounts/cooldown.ts';
 import { loginCommand } from '../accounts/login-hint.ts';
 import type { ProviderPool } from '../accounts/provider-pool.ts';
 import { resetTime } from '../accounts/reset-time.ts';
+import { AccountTokenError } from '../accounts/tokens.ts';
 import { ProxyError } from '../core/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { UpstreamFetch } from '../providers/http.ts';
@@ -14,6 +15,10 @@ export interface ForwardOptions {
   retries: number;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** Whether the client asked for a stream (adapters of always-streaming upstreams need to know). */
+  stream: boolean;
+  /** Which of the provider's endpoints: generation (default) or token counting. */
+  endpoint?: 'generate' | 'count';
   /** The conversation's key for session affinity (affinityKey() of the client body); asked only by pools that use affinity. */
   affinityKey?: () => string | undefined;
 }
@@ -37,13 +42,6 @@ function accountExhausted(status: number): boolean {
   return status === 429 || status === 402;
 }
 
-/** The HTTP request for one attempt on one route, built with that attempt's credential. */
-export interface PreparedRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
 /** One attempt: a route and, when its provider has a pool, the member to send with. */
 interface Attempt {
   route: Route;
@@ -61,49 +59,59 @@ interface Blocked {
 /**
  * Sends a request to the first route that answers, before any byte goes to the client.
  * Each attempt picks an account from the route's pool (for the model family and the
- * conversation); `prepare` gets the route and that account's credential, so each provider
- * receives its own model name, URL and auth.
+ * conversation) and hands the provider's adapter that account's credential, the body
+ * `bodyFor` builds for the route (each provider gets its own model name) and the client's
+ * signal.
  * - 429 / 402: the account rests until the upstream's reset time (else a backoff) and the
  *   request moves on to the next account, then to the next route; this costs no retry.
  *   Once every account rests, the client gets a 429 whose Retry-After is the earliest reset.
- * - connection error, timeout, 5xx: retried `retries` times, moving on to the next route.
+ * - 401 from an OAuth account: its token is refreshed once and the attempt repeated.
+ * - an account without a usable token, a connection error, an answer the adapter refused
+ *   (stream cut before its first event), a timeout or 5xx: retried `retries` times on the
+ *   next account or route (a token problem costs no retry).
  * The last upstream answer is returned as-is, error or not, for the caller to render.
  */
-export async function forward(
-  routes: readonly Route[],
-  prepare: (route: Route, credential: string | undefined) => PreparedRequest | Promise<PreparedRequest>,
-  options: ForwardOptions,
-): Promise<Forwarded> {
+export async function forward(routes: readonly Route[], bodyFor: (route: Route) => string | Promise<string>, options: ForwardOptions): Promise<Forwarded> {
   let retriesLeft = options.retries;
   let first = 0;
-  // Members that answered 429 / 402 during this request, per pool: never asked twice.
-  const exhausted = new Map<ProviderPool, Set<string>>();
+  const tried = new Exclusions();
   let lastExhausted: Forwarded | undefined;
   let lastError: unknown;
 
   for (;;) {
-    const attempt = choose(routes, first, exhausted, options);
+    const attempt = choose(routes, first, tried, options);
     if ('unusable' in attempt) return settle(attempt, lastExhausted, lastError);
     const { route, pool, accountId, family } = attempt;
-    const request = await prepare(route, accountId === undefined ? undefined : await pool!.credential(accountId));
+    const adapter = options.endpoint === 'count' ? route.provider.countUpstream! : route.provider.upstream;
     const started = performance.now();
     let response: Response;
     try {
-      response = await options.fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: options.signal });
+      const credential = accountId === undefined ? undefined : await pool!.credential(accountId);
+      const call = { model: route.upstreamModel, stream: options.stream, body: await bodyFor(route), credential, fetch: options.fetch, signal: options.signal };
+      response = await adapter.send(call);
+      if (response.status === 401 && credential && accountId !== undefined && pool!.refreshable(accountId)) {
+        await response.body?.cancel().catch(() => undefined);
+        options.logger.info('upstream refused the token; refreshing it', { provider: route.provider.id, account: accountId });
+        response = await adapter.send({ ...call, credential: await pool!.refreshedCredential(accountId, credential) });
+      }
     } catch (error) {
       if (options.signal.aborted) throw error;
       lastError = error;
+      if (error instanceof AccountTokenError) {
+        tried.exclude(pool!, accountId!);
+        options.logger.warn('account has no usable token', { provider: route.provider.id, account: accountId, error: error.message });
+        continue;
+      }
       options.logger.warn('upstream unreachable', { provider: route.provider.id, account: accountId, error: (error as Error).message });
       if (retriesLeft-- <= 0) throw unreachable(lastError);
-      first++;
+      if (pool) tried.avoid(pool, accountId!);
+      else first++;
       continue;
     }
 
     if (pool && accountId !== undefined && accountExhausted(response.status)) {
       lastExhausted = { response: await rested(response, { route, pool, accountId, family }, options.logger), route, accountId };
-      let tried = exhausted.get(pool);
-      if (!tried) exhausted.set(pool, (tried = new Set()));
-      tried.add(accountId);
+      tried.exclude(pool, accountId);
       continue;
     }
     const retry = RETRYABLE_STATUS.has(response.status) && retriesLeft > 0;
@@ -125,24 +133,57 @@ export async function forward(
 }
 
 /** The first route, from `first` on, whose pool has an account ready (or that needs none). */
-function choose(routes: readonly Route[], first: number, exhausted: Map<ProviderPool, Set<string>>, options: ForwardOptions): Attempt | Blocked {
+function choose(routes: readonly Route[], first: number, tried: Exclusions, options: ForwardOptions): Attempt | Blocked {
   const blocked: Blocked = { unusable: [] };
   for (let step = 0; step < routes.length; step++) {
     const route = routes[(first + step) % routes.length]!;
     const family = modelFamily(route.upstreamModel);
     const pool = route.provider.pool;
     if (!pool) return { route, family };
-    const picked = pool.pick({
-      modelFamily: family,
-      affinityKey: pool.usesAffinity ? options.affinityKey?.() : undefined,
-      exclude: exhausted.get(pool),
-    });
+    const request = { modelFamily: family, affinityKey: pool.usesAffinity ? options.affinityKey?.() : undefined };
+    let picked = pool.pick({ ...request, exclude: tried.all(pool) });
+    // A member that only failed to connect may be tried again when it is the last one left.
+    if (picked.kind === 'all-tried' && tried.hasAvoided(pool)) picked = pool.pick({ ...request, exclude: tried.excluded(pool) });
     if (picked.kind === 'account') return { route, pool, accountId: picked.accountId, family };
     if (picked.kind === 'all-cooling-down') {
       blocked.retryAfterSeconds = Math.min(blocked.retryAfterSeconds ?? Infinity, picked.retryAfterSeconds);
     } else if (picked.kind === 'no-usable-account') blocked.unusable.push(route);
   }
   return blocked;
+}
+
+/** The pool members one request should not ask again. */
+class Exclusions {
+  /** Rate-limited, out of credit or without a token: never again for this request. */
+  private readonly hard = new Map<ProviderPool, Set<string>>();
+  /** Unreachable or cut off: others first, but still worth a retry when no other is left. */
+  private readonly soft = new Map<ProviderPool, Set<string>>();
+
+  exclude(pool: ProviderPool, memberId: string): void {
+    add(this.hard, pool, memberId);
+  }
+
+  avoid(pool: ProviderPool, memberId: string): void {
+    add(this.soft, pool, memberId);
+  }
+
+  excluded(pool: ProviderPool): ReadonlySet<string> | undefined {
+    return this.hard.get(pool);
+  }
+
+  hasAvoided(pool: ProviderPool): boolean {
+    return (this.soft.get(pool)?.size ?? 0) > 0;
+  }
+
+  all(pool: ProviderPool): string[] {
+    return [...(this.hard.get(pool) ?? []), ...(this.soft.get(pool) ?? [])];
+  }
+}
+
+function add(sets: Map<ProviderPool, Set<string>>, pool: ProviderPool, memberId: string): void {
+  let members = sets.get(pool);
+  if (!members) sets.set(pool, (members = new Set()));
+  members.add(memberId);
 }
 
 /**

@@ -2,6 +2,10 @@ import type { PoolSelection, ProviderPool } from '../accounts/provider-pool.ts';
 import type { Config, ModelEntryConfig } from '../config/schema.ts';
 import type { Protocol } from '../core/protocol.ts';
 import { BUILTIN_PROVIDERS, type BuiltinProviderId } from './definitions.ts';
+import type { SubscriptionProvider } from './subscription.ts';
+import { SUBSCRIPTION_IDS, type SubscriptionId } from './subscription-defaults.ts';
+import { settingsFromConfig, SUBSCRIPTION_PROVIDERS } from './subscriptions.ts';
+import { apiKeyAdapter, apiKeyCountAdapter, type UpstreamAdapter } from './upstream.ts';
 
 export interface ProviderModel {
   /** The name clients use. */
@@ -17,8 +21,14 @@ export interface Provider {
   readonly label: string;
   /** The protocol its API speaks. */
   readonly protocol: Protocol;
+  /** `api-key`: keys from config.yaml or `llm-mux login`; `oauth`: subscription accounts with refreshed tokens. */
+  readonly auth: 'api-key' | 'oauth';
   /** Base URL without a trailing slash; src/providers/endpoints.ts adds each protocol's path. */
   readonly baseUrl: string;
+  /** How requests reach its API. */
+  readonly upstream: UpstreamAdapter;
+  /** Its token-count endpoint, when it has one the client's protocol can use. */
+  readonly countUpstream?: UpstreamAdapter;
   readonly models: readonly ProviderModel[];
   /** `api-keys` from config.yaml, in order. */
   readonly apiKeys: readonly string[];
@@ -42,64 +52,94 @@ export function apiKeyProviders(config: Config): Provider[] {
 
 /**
  * The providers a config enables: a built-in API-key provider with keys in config.yaml or
- * stored accounts (`accountProviders`: the providers that have any), Ollama when present,
- * every openai-compatible entry (a local server may take no key).
+ * stored accounts (`accountProviders`: the providers that have any), a subscription
+ * provider with stored accounts, Ollama when present, every openai-compatible entry (a
+ * local server may take no key).
  */
 export function buildProviders(config: Config, accountProviders: ReadonlySet<string> = new Set()): Provider[] {
   const builtins = API_KEY_PROVIDERS.map((id) => builtinProvider(config, id)).filter(
     (provider) => provider.apiKeys.length > 0 || accountProviders.has(provider.id),
   );
+  const subscriptions = SUBSCRIPTION_IDS.filter((id) => accountProviders.has(id)).map((id) => subscriptionProvider(config, id));
   const ollama = config.providers.ollama;
-  const local: Provider[] = ollama
-    ? [
-        {
-          id: 'ollama',
-          label: BUILTIN_PROVIDERS.ollama.label,
-          protocol: BUILTIN_PROVIDERS.ollama.protocol,
-          baseUrl: trimSlash(ollama['base-url']),
-          models: toModels(ollama.models ?? BUILTIN_PROVIDERS.ollama.models),
-          apiKeys: [],
-          selection: selectionOf(undefined),
-        },
-      ]
-    : [];
-  return [...builtins, ...local, ...compatibleProviders(config)];
+  const local: Provider[] = ollama ? [keyProvider('ollama', BUILTIN_PROVIDERS.ollama.label, 'ollama', ollama['base-url'], ollama.models ?? BUILTIN_PROVIDERS.ollama.models, ollama)] : [];
+  return [...builtins, ...subscriptions, ...local, ...compatibleProviders(config)];
 }
 
 function builtinProvider(config: Config, id: (typeof API_KEY_PROVIDERS)[number]): Provider {
   const entry = config.providers[id];
   const definition = BUILTIN_PROVIDERS[id];
+  return keyProvider(id, definition.label, definition.protocol, entry?.['base-url'] ?? definition.defaultBaseUrl, entry?.models ?? definition.models, entry);
+}
+
+function compatibleProviders(config: Config): Provider[] {
+  return config.providers['openai-compatible'].map((entry) => keyProvider(entry.name, entry.name, entry.protocol, entry['base-url'], entry.models, entry));
+}
+
+/** A provider reached with API keys (or none) at its protocol's own endpoints below a base URL. */
+function keyProvider(
+  id: string,
+  label: string,
+  protocol: Protocol,
+  baseUrl: string,
+  models: readonly ModelEntryConfig[],
+  entry: ProviderEntry | undefined,
+): Provider {
+  const base = trimSlash(baseUrl);
   return {
     id,
-    label: definition.label,
-    protocol: definition.protocol,
-    baseUrl: trimSlash(entry?.['base-url'] ?? definition.defaultBaseUrl),
-    models: toModels(entry?.models ?? definition.models),
+    label,
+    protocol,
+    auth: 'api-key',
+    baseUrl: base,
+    upstream: apiKeyAdapter(protocol, base),
+    countUpstream: apiKeyCountAdapter(protocol, base),
+    models: modelsOf(models, entry),
     apiKeys: entry?.['api-keys'] ?? [],
     selection: selectionOf(entry),
   };
 }
 
-function compatibleProviders(config: Config): Provider[] {
-  return config.providers['openai-compatible'].map((entry) => ({
-    id: entry.name,
-    label: entry.name,
-    protocol: entry.protocol,
-    baseUrl: trimSlash(entry['base-url']),
-    models: toModels(entry.models),
-    apiKeys: entry['api-keys'],
+/** A subscription provider, whose accounts come from `llm-mux login <id>` (src/providers/subscriptions.ts). */
+function subscriptionProvider<Id extends SubscriptionId>(config: Config, id: Id): Provider {
+  const definition: SubscriptionProvider<Id> = SUBSCRIPTION_PROVIDERS[id];
+  const entry = config.providers[id];
+  return {
+    id,
+    label: definition.label,
+    protocol: definition.protocol,
+    auth: 'oauth',
+    baseUrl: '',
+    upstream: definition.adapter(settingsFromConfig(config, id)),
+    models: modelsOf(entry?.models ?? definition.models, entry),
+    apiKeys: [],
     selection: selectionOf(entry),
-  }));
+  };
 }
 
-function selectionOf(entry: { strategy?: PoolSelection['strategy']; 'session-affinity-ttl'?: number } | undefined): PoolSelection {
+/** What every provider entry in config.yaml may set about keys, models and rotation. */
+interface ProviderEntry {
+  'api-keys'?: readonly string[];
+  'excluded-models'?: readonly string[];
+  strategy?: PoolSelection['strategy'];
+  'session-affinity-ttl'?: number;
+}
+
+function selectionOf(entry: ProviderEntry | undefined): PoolSelection {
   return { strategy: entry?.strategy ?? 'round-robin', affinityTtlMs: (entry?.['session-affinity-ttl'] ?? 0) * 1000 };
 }
 
-function toModels(entries: readonly ModelEntryConfig[]): ProviderModel[] {
-  return entries.map((entry) =>
-    typeof entry === 'string' ? { id: entry, upstream: entry } : { id: entry.alias ?? entry.name, upstream: entry.name },
-  );
+/** The models a provider offers: its list with aliases applied, less the excluded ones (by client or upstream name). */
+export function modelsOf(entries: readonly ModelEntryConfig[], entry: Pick<ProviderEntry, 'excluded-models'> | undefined): ProviderModel[] {
+  const excluded = (entry?.['excluded-models'] ?? []).map(globPattern);
+  return entries
+    .map((model) => (typeof model === 'string' ? { id: model, upstream: model } : { id: model.alias ?? model.name, upstream: model.name }))
+    .filter((model) => !excluded.some((pattern) => pattern.test(model.id) || pattern.test(model.upstream)));
+}
+
+/** `gpt-4*` → /^gpt-4.*$/: only `*` is special. */
+function globPattern(glob: string): RegExp {
+  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 function trimSlash(url: string): string {

@@ -1,5 +1,6 @@
 import type { LoadedAccount } from '../accounts/account-cache.ts';
 import { type PoolMember, type PoolSelection, ProviderPool } from '../accounts/provider-pool.ts';
+import type { TokenManager } from '../accounts/tokens.ts';
 import type { Provider } from '../providers/provider.ts';
 
 /** The pool member id of a config.yaml key: stable while the key keeps its place in the list. */
@@ -15,6 +16,9 @@ export function configMemberId(providerId: string, index: number): string {
 export class ProviderPools {
   private readonly pools = new Map<string, ProviderPool>();
 
+  /** `tokens` gives subscription accounts their access tokens. */
+  constructor(private readonly tokens: TokenManager) {}
+
   /** The providers with their pools attached: config keys first, then stored accounts. */
   attach(providers: readonly Provider[], accounts: readonly LoadedAccount[]): Provider[] {
     const ids = new Set(providers.map((provider) => provider.id));
@@ -27,7 +31,7 @@ export class ProviderPools {
       }
       let pool = this.pools.get(provider.id);
       if (pool && sameSelection(pool.selection, provider.selection)) pool.setMembers(members);
-      else this.pools.set(provider.id, (pool = new ProviderPool(provider.selection, members)));
+      else this.pools.set(provider.id, (pool = new ProviderPool(provider.selection, members, this.tokens)));
       return { ...provider, pool };
     });
   }
@@ -39,7 +43,13 @@ function membersOf(provider: Provider, accounts: readonly LoadedAccount[]): Pool
   );
   const stored = accounts
     .filter(({ record }) => record.provider === provider.id)
-    .map(({ record, apiKey }): PoolMember => ({ id: record.id, label: record.label, source: 'store', state: record.state, apiKey }));
+    .map(({ record, apiKey }): PoolMember => ({
+      id: record.id,
+      label: record.label,
+      source: 'store',
+      state: record.state,
+      ...(provider.auth === 'oauth' ? { oauth: true } : { apiKey }),
+    }));
   return [...configKeys, ...stored];
 }
 

@@ -1,6 +1,7 @@
 import { watch } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { AccountCache, type LoadedAccount } from '../accounts/account-cache.ts';
+import { type RefreshFn, TokenManager } from '../accounts/tokens.ts';
 import { ConfigError, loadConfigFile, parseConfig } from '../config/load.ts';
 import { sha256 } from '../config/management-key.ts';
 import { writeFileAtomic } from '../config/files.ts';
@@ -11,6 +12,8 @@ import { UsageStats } from '../gateway/usage.ts';
 import { Logger } from '../logging/logger.ts';
 import { createUpstreamFetch, type UpstreamFetch } from '../providers/http.ts';
 import { apiKeyProviders, buildProviders } from '../providers/provider.ts';
+import { SUBSCRIPTION_IDS } from '../providers/subscription-defaults.ts';
+import { refresherFor } from '../providers/subscriptions.ts';
 import { ProviderPools } from './provider-pools.ts';
 import { isLoopbackHost } from './security.ts';
 
@@ -50,7 +53,9 @@ export class Runtime {
   draining = false;
   /** The stored accounts: the management API changes them through this. */
   readonly accounts: AccountCache;
-  private readonly pools = new ProviderPools();
+  /** Subscription accounts' access tokens: refreshed ahead of expiry once started (`serve`), else on demand. */
+  readonly tokens: TokenManager;
+  private readonly pools: ProviderPools;
   private current!: ConfigState;
   /** Reloads take turns, so a slow one cannot install its older view over a newer one. */
   private reloading: Promise<unknown> = Promise.resolve();
@@ -64,6 +69,22 @@ export class Runtime {
   ) {
     this.logger = new Logger({ level: 'info', bufferLines: 1000, write: logWrite });
     this.accounts = new AccountCache(configDir(configPath), (message) => this.logger.warn(message));
+    this.tokens = new TokenManager({
+      store: this.accounts.lazyStore(() => this.config['credential-store']),
+      refreshers: this.refreshers(),
+      logger: this.logger,
+    });
+    this.pools = new ProviderPools(this.tokens);
+  }
+
+  /** Each subscription provider's refresh, with the endpoints and identity of the config in force when it runs. */
+  private refreshers(): Record<string, RefreshFn> {
+    return Object.fromEntries(
+      SUBSCRIPTION_IDS.map((id): [string, RefreshFn] => [
+        id,
+        (credentials) => refresherFor(id, this.config, this.state.fetch)(credentials),
+      ]),
+    );
   }
 
   static async load(options: RuntimeOptions): Promise<Runtime> {
@@ -163,6 +184,17 @@ export class Runtime {
     return this.accounts.load(config['credential-store'], (record) => keyProviders.has(record.provider));
   }
 
+  /**
+   * An account whose record changed (a new login, a logout, a refresh by another process)
+   * may have new tokens in the store: the TokenManager reads them again on next use.
+   */
+  private forgetChangedTokens(accounts: readonly LoadedAccount[]): void {
+    const before = new Map((this.current?.accounts ?? []).map(({ record }) => [record.id, JSON.stringify(record)]));
+    const now = new Set(accounts.map(({ record }) => record.id));
+    for (const { record } of accounts) if (before.get(record.id) !== JSON.stringify(record)) this.tokens.forget(record.id);
+    for (const id of before.keys()) if (!now.has(id)) this.tokens.forget(id);
+  }
+
   private serially<T>(task: () => Promise<T>): Promise<T> {
     const result = this.reloading.then(task, task);
     this.reloading = result.catch(() => {});
@@ -170,6 +202,7 @@ export class Runtime {
   }
 
   private install(config: Config, text: string, fetch: UpstreamFetch, accounts: LoadedAccount[]): void {
+    this.forgetChangedTokens(accounts);
     const logFile = config.logging.file;
     this.logger.configure({
       level: config.logging.level,

@@ -186,16 +186,16 @@ describe('refreshAfterUnauthorized', () => {
     expect(old).toBe(tokens.accessToken);
 
     const [first, second] = await Promise.all([tokens$.refreshAfterUnauthorized(id, old), tokens$.refreshAfterUnauthorized(id, old)]);
-    expect(first).not.toBe(old);
-    expect(second).toBe(first);
+    expect(first.accessToken).not.toBe(old);
+    expect(second.accessToken).toBe(first.accessToken);
     expect(fake.counts.refresh).toBe(1);
 
-    expect(await tokens$.refreshAfterUnauthorized(id, old)).toBe(first);
+    expect((await tokens$.refreshAfterUnauthorized(id, old)).accessToken).toBe(first.accessToken);
     expect(fake.counts.refresh).toBe(1);
 
     // The new token refused too: that is a new refresh (the caller decides whether to retry again).
-    const third = await tokens$.refreshAfterUnauthorized(id, first);
-    expect(third).not.toBe(first);
+    const third = await tokens$.refreshAfterUnauthorized(id, first.accessToken);
+    expect(third.accessToken).not.toBe(first.accessToken);
     expect(fake.counts.refresh).toBe(2);
   });
 });

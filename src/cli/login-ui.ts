@@ -1,0 +1,34 @@
+import { createInterface, type Interface } from 'node:readline';
+import ora from 'ora';
+import { openBrowser } from '../auth/browser.ts';
+import type { LoginUi } from '../providers/subscription.ts';
+
+/**
+ * The terminal side of a login: URLs and codes on stdout, an ora spinner on stderr, the
+ * system browser, and stdin for a pasted redirect URL (typed, or piped in by a script).
+ * `close()` lets go of stdin once the login is over, so the process can exit.
+ */
+export function terminalLoginUi(): LoginUi & { close(): void } {
+  let lines: Interface | undefined;
+  return {
+    print: (text) => console.log(text),
+    openBrowser: (url) => openBrowser(url),
+    spinner: (text) => {
+      const spinner = ora({ text, stream: process.stderr }).start();
+      return {
+        succeed: (done) => void spinner.succeed(done),
+        fail: (failed) => void spinner.fail(failed),
+        stop: () => void spinner.stop(),
+      };
+    },
+    readLine: (question) =>
+      new Promise((resolve) => {
+        lines ??= createInterface({ input: process.stdin, terminal: process.stdin.isTTY === true });
+        if (process.stdin.isTTY) process.stderr.write(question);
+        lines.once('line', (line) => resolve(line));
+        // Piped stdin that ends without a line: nothing will be pasted; the callback decides.
+        lines.once('close', () => resolve(undefined));
+      }),
+    close: () => lines?.close(),
+  };
+}
