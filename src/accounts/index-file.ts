@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../config/files.ts';
+import { withFileLock, type FileLockOptions } from './file-lock.ts';
 import { jsonText, readJsonFile } from './json-file.ts';
-import { serialized } from './serial.ts';
 import type { AccountRecord } from './types.ts';
 
 // Loose: fields added by a newer llm-mux survive a rewrite by an older one.
@@ -54,11 +54,14 @@ export type AccountPatch = Partial<Omit<AccountRecord, 'id'>>;
 
 /**
  * `<config dir>/accounts.json`: every account's AccountRecord, no secrets (0600 anyway:
- * emails and labels are nobody else's business). Each change is an atomic rewrite, and
- * changes within this process take turns, so none is lost.
+ * emails and labels are nobody else's business). Each change is an atomic rewrite made
+ * under the file's lock, so changes take turns across processes and none is lost.
  */
 export class AccountIndex {
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly lockOptions: FileLockOptions = {},
+  ) {}
 
   list(): Promise<AccountRecord[]> {
     return readJsonFile(this.path, indexSchema, []);
@@ -105,12 +108,17 @@ export class AccountIndex {
   }
 
   private change<T>(edit: (records: AccountRecord[]) => Promise<T>): Promise<T> {
-    return serialized(this.path, async () => {
-      const records = await this.list();
-      const result = await edit(records);
-      await writeFileAtomic(this.path, jsonText(records));
-      return result;
-    });
+    return withFileLock(
+      this.path,
+      async (lock) => {
+        const records = await this.list();
+        const result = await edit(records);
+        lock.check();
+        await writeFileAtomic(this.path, jsonText(records));
+        return result;
+      },
+      this.lockOptions,
+    );
   }
 }
 

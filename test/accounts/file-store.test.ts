@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/accounts/account-store.ts';
+import { lockPathFor } from '../../src/accounts/file-lock.ts';
 import { FileSecretStore } from '../../src/accounts/secret-store/file.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,13 +81,13 @@ describe('FileSecretStore', () => {
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-      // After a couple of complete rounds, kill it at the first sign of its next write (a
-      // file appearing or changing in the directory): that is, while it writes.
+      // After a couple of complete rounds, kill it at the first sign of its next write (its
+      // temp file appearing or changing; not the lock taken before it): that is, while it writes.
       await new Promise<void>((resolve, reject) => {
         let rounds = 0;
         child.stdout.setEncoding('utf8').on('data', (chunk: string) => (rounds += chunk.split('\n').length - 1));
-        const watcher = watch(dir, () => {
-          if (rounds >= 2) {
+        const watcher = watch(dir, (_event, name) => {
+          if (rounds >= 2 && name?.endsWith('.tmp')) {
             watcher.close();
             resolve();
           }
@@ -109,6 +110,8 @@ describe('FileSecretStore', () => {
       for (const temp of temps) expect(await mode(join(dir, temp))).toBe(0o600);
       if (temps.length > 0) interruptedWrites++;
       for (const temp of temps) await rm(join(dir, temp));
+      // The killed writer also left its lock; the next one would wait for it to go stale.
+      await rm(lockPathFor(path), { recursive: true, force: true });
     }
     // Most kills must land inside a write (the temp file remains), or the test proves little.
     expect(interruptedWrites).toBeGreaterThanOrEqual(4);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../config/files.ts';
+import { withFileLock, type FileLockOptions } from '../file-lock.ts';
 import { jsonText, readJsonFile } from '../json-file.ts';
-import { serialized } from '../serial.ts';
 import type { SecretStore } from '../types.ts';
 
 const fileSchema = z.strictObject({
@@ -19,11 +19,16 @@ export function credentialsFilePath(configDir: string): string {
  * Secrets in `<config dir>/credentials.json` (0600), for machines without a reachable
  * keychain. Every change rewrites the whole file atomically (temp file, fsync, rename), so
  * a crash mid-write leaves the previous file, and with it the only valid refresh token.
+ * Changes are made under the file's lock, so another process's change (a rotated refresh
+ * token) is never overwritten by a stale read.
  */
 export class FileSecretStore implements SecretStore {
   readonly kind = 'file';
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly lockOptions: FileLockOptions = {},
+  ) {}
 
   async get(id: string): Promise<string | undefined> {
     return (await this.read()).secrets[id];
@@ -55,11 +60,18 @@ export class FileSecretStore implements SecretStore {
 
   /** Applies `edit` to a fresh read and writes the result when `edit` reports a change. */
   private change(edit: (secrets: Record<string, string>) => boolean): Promise<boolean> {
-    return serialized(this.path, async () => {
-      const file = await this.read();
-      const changed = edit(file.secrets);
-      if (changed) await writeFileAtomic(this.path, jsonText(file));
-      return changed;
-    });
+    return withFileLock(
+      this.path,
+      async (lock) => {
+        const file = await this.read();
+        const changed = edit(file.secrets);
+        if (changed) {
+          lock.check();
+          await writeFileAtomic(this.path, jsonText(file));
+        }
+        return changed;
+      },
+      this.lockOptions,
+    );
   }
 }
