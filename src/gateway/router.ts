@@ -69,7 +69,8 @@ export class Router {
   private forcedRoute(model: string): Route | undefined {
     const forced = splitForced(model);
     if (!forced) return undefined;
-    const provider = this.byProvider.get(forced.providerId);
+    // `claude://` is the Claude subscription when there is one, else the Anthropic API.
+    const provider = this.byProvider.get(forced.prefix) ?? this.byProvider.get(forced.providerId);
     if (!provider) return undefined;
     // An alias under a forced provider still maps to its upstream name.
     const upstreamModel = provider.models.find((entry) => entry.id === forced.name)?.upstream ?? forced.name;
@@ -77,11 +78,11 @@ export class Router {
   }
 }
 
-/** `provider://model` or `provider/model`, with provider aliases resolved. */
-function splitForced(model: string): { providerId: string; name: string } | undefined {
-  const prefix = /^([a-z0-9][a-z0-9._-]*):\/\/(.+)$/.exec(model) ?? /^([a-z0-9][a-z0-9._-]*)\/(.+)$/.exec(model);
-  if (!prefix) return undefined;
-  return { providerId: PROVIDER_ALIASES[prefix[1]!] ?? prefix[1]!, name: prefix[2]! };
+/** `provider://model` or `provider/model`: the prefix as written, and with provider aliases resolved. */
+function splitForced(model: string): { prefix: string; providerId: string; name: string } | undefined {
+  const match = /^([a-z0-9][a-z0-9._-]*):\/\/(.+)$/.exec(model) ?? /^([a-z0-9][a-z0-9._-]*)\/(.+)$/.exec(model);
+  if (!match) return undefined;
+  return { prefix: match[1]!, providerId: PROVIDER_ALIASES[match[1]!] ?? match[1]!, name: match[2]! };
 }
 
 /** The built-in provider a model belongs to: named by a forced prefix (`claude://…`) or by its family. */
