@@ -204,7 +204,8 @@ function settle(blocked: Blocked, lastExhausted: Forwarded | undefined, lastErro
     });
   }
   const route = blocked.unusable[0];
-  if (!route) throw unreachable(lastError);
+  // Every account was tried and the last had no usable token: its own 503 names the login that fixes it.
+  if (!route) throw lastError instanceof AccountTokenError ? lastError : unreachable(lastError);
   const summary = route.provider.pool?.unusableSummary();
   throw new ProxyError(
     'unavailable',

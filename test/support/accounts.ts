@@ -1,14 +1,16 @@
 import { AccountStore } from '../../src/accounts/account-store.ts';
 import { accountIndexPath, AccountIndex } from '../../src/accounts/index-file.ts';
 import { credentialsFilePath, FileSecretStore } from '../../src/accounts/secret-store/file.ts';
-import type { AccountState } from '../../src/accounts/types.ts';
+import type { AccountState, Credentials } from '../../src/accounts/types.ts';
 
 export interface SeedAccount {
   id: string;
   provider: string;
   label?: string;
-  /** Left out: the index lists the account but the store has no secret (needs-login). */
+  /** Left out (with `oauth`): the index lists the account but the store has no secret (needs-login). */
   apiKey?: string;
+  /** A subscription account's tokens, as `llm-mux login <provider>` stores them. */
+  oauth?: Pick<Credentials, 'accessToken' | 'refreshToken' | 'expiresAt' | 'issuedAt' | 'extra'>;
   state?: AccountState;
 }
 
@@ -21,8 +23,16 @@ export function fileAccountStore(configDir: string): AccountStore {
 export async function seedAccounts(configDir: string, accounts: SeedAccount[]): Promise<void> {
   const store = fileAccountStore(configDir);
   for (const account of accounts) {
-    const record = { id: account.id, provider: account.provider, label: account.label ?? account.id, createdAt: new Date().toISOString(), state: account.state ?? 'active' };
-    if (account.apiKey === undefined) await store.index.add(record);
-    else await store.add(record, { apiKey: account.apiKey });
+    const expiresAt = account.oauth?.expiresAt;
+    const record = {
+      id: account.id,
+      provider: account.provider,
+      label: account.label ?? account.id,
+      createdAt: new Date().toISOString(),
+      ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt).toISOString() }),
+      state: account.state ?? 'active',
+    };
+    if (account.apiKey === undefined && account.oauth === undefined) await store.index.add(record);
+    else await store.add(record, { ...(account.apiKey === undefined ? {} : { apiKey: account.apiKey }), ...account.oauth });
   }
 }
