@@ -1,4 +1,5 @@
 import type { LoginUi } from '../providers/subscription.ts';
+import { AuthError } from './errors.ts';
 import { startCallbackServer, parsePastedRedirect } from './callback-server.ts';
 import { createPkce, randomState } from './pkce.ts';
 
@@ -55,16 +56,27 @@ export async function authorizeInBrowser(options: BrowserLoginOptions): Promise<
     return { code, redirectUri: server.redirectUri, state, codeVerifier: pkce?.verifier };
   } catch (error) {
     spinner?.fail('Login failed');
-    throw error;
+    throw opened ? withPasteHint(error) : error;
   } finally {
     await server.close();
   }
 }
 
-/** The code from what the user pastes; never settles when nothing can be pasted (stdin closed), so the callback decides. */
+/**
+ * The code from what the user pastes; never settles when nothing can be pasted (stdin
+ * closed), so the callback decides. A blank line (Enter pressed while waiting) asks again
+ * rather than ending the login.
+ */
 function pastedCode(ui: LoginUi, state: string): Promise<string> {
   return ui.readLine('Redirect URL or code: ').then((line) => {
     if (line === undefined) return new Promise<string>(() => {});
+    if (line.trim() === '') return pastedCode(ui, state);
     return parsePastedRedirect(line, state);
   });
+}
+
+/** A browser opened here whose redirect never came back may run on another machine (remote desktop): then pasting is the way. */
+function withPasteHint(error: unknown): unknown {
+  if (!(error instanceof AuthError) || error.code !== 'timeout') return error;
+  return new AuthError('timeout', `${error.message}; if the browser runs on another machine, add --no-browser and paste the address it ends on`);
 }

@@ -80,7 +80,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   const port = await listenOnLoopback(server, options.port);
   timer = setTimeout(() => {
     const waited = describeDuration(timeoutMs);
-    const message = `no login redirect arrived within ${waited} — run the login again, or use --no-browser to paste the redirect URL`;
+    const message = `no login redirect arrived within ${waited} — run the login again`;
     void finish({ error: new AuthError('timeout', message) });
   }, timeoutMs);
 
@@ -161,7 +161,7 @@ function listenOnLoopback(server: Server, port: number): Promise<number> {
       reject(
         new AuthError(
           'port_in_use',
-          `port ${port} is in use (another login running?) — close it or use --no-browser to paste the redirect URL`,
+          `port ${port}, where the login redirect arrives, is in use (another login running?) — stop what uses it, then run the login again`,
         ),
       );
     });

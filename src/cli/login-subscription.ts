@@ -35,8 +35,10 @@ export async function loginSubscription(id: SubscriptionId, options: LoginOption
   const expiresAt = result.credentials.expiresAt === undefined ? undefined : new Date(result.credentials.expiresAt).toISOString();
   if (existing) {
     await store.updateCredentials(existing.id, result.credentials);
-    await store.update(existing.id, { email: result.email, expiresAt, lastError: undefined, state: existing.state === 'disabled' ? 'disabled' : 'active' });
+    await store.update(existing.id, { email: result.email ?? existing.email, expiresAt, lastError: undefined, state: existing.state === 'disabled' ? 'disabled' : 'active' });
     console.log(`${chalk.green('Renewed')} ${provider.label} account "${existing.label}" (${existing.id}) in the ${store.secrets.kind} store.`);
+    // Without an e-mail the label alone matched: it may have been another account, so say how to keep both.
+    if (result.email === undefined && options.label === undefined) console.log('To add another account instead, log in with --label <name>.');
     return;
   }
   const record: AccountRecord = {

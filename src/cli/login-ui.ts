@@ -10,6 +10,9 @@ import type { LoginUi } from '../providers/subscription.ts';
  */
 export function terminalLoginUi(): LoginUi & { close(): void } {
   let lines: Interface | undefined;
+  // One iterator for the whole login: it keeps lines that arrive together (a paste, piped
+  // input) for the next readLine instead of dropping them.
+  let nextLines: AsyncIterator<string> | undefined;
   return {
     print: (text) => console.log(text),
     openBrowser: (url) => openBrowser(url),
@@ -21,14 +24,14 @@ export function terminalLoginUi(): LoginUi & { close(): void } {
         stop: () => void spinner.stop(),
       };
     },
-    readLine: (question) =>
-      new Promise((resolve) => {
-        lines ??= createInterface({ input: process.stdin, terminal: process.stdin.isTTY === true });
-        if (process.stdin.isTTY) process.stderr.write(question);
-        lines.once('line', (line) => resolve(line));
-        // Piped stdin that ends without a line: nothing will be pasted; the callback decides.
-        lines.once('close', () => resolve(undefined));
-      }),
+    async readLine(question) {
+      lines ??= createInterface({ input: process.stdin, terminal: process.stdin.isTTY === true });
+      nextLines ??= lines[Symbol.asyncIterator]();
+      if (process.stdin.isTTY) process.stderr.write(question);
+      const next = await nextLines.next();
+      // Piped stdin that ends without a line: nothing will be pasted; the callback decides.
+      return next.done ? undefined : next.value;
+    },
     close: () => lines?.close(),
   };
 }

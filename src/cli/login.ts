@@ -88,7 +88,7 @@ function loginProvider(config: Config, name: string): Provider {
 
 function parseSeconds(value: string): number {
   const seconds = Number(value);
-  if (!(seconds > 0)) throw new InvalidArgumentError('expected a number of seconds');
+  if (!(seconds > 0)) throw new InvalidArgumentError('expected a number of seconds above 0');
   return seconds;
 }
 

@@ -116,7 +116,7 @@ describe('callback server', () => {
 
   it('times out with a clear message and closes', async () => {
     const { callback } = await beginLogin(50);
-    await expect(callback.code).rejects.toThrow(/^no login redirect arrived within 50 ms — run the login again, or use --no-browser/);
+    await expect(callback.code).rejects.toThrow(/^no login redirect arrived within 50 ms — run the login again$/);
     await expectPortFree(callback.port);
   });
 
@@ -128,7 +128,7 @@ describe('callback server', () => {
       expect(error).toBeInstanceOf(CliError);
       expect(error).toMatchObject({
         code: 'port_in_use',
-        message: `port ${port} is in use (another login running?) — close it or use --no-browser to paste the redirect URL`,
+        message: `port ${port}, where the login redirect arrives, is in use (another login running?) — stop what uses it, then run the login again`,
       });
     } finally {
       blocker.close();
