@@ -1,5 +1,6 @@
 import type { LoginUi } from '../providers/subscription.ts';
 import { deviceCodeMessage, pollForToken, requestDeviceCode, type DeviceFlowClient } from './device-flow.ts';
+import { AuthError, describeDuration } from './errors.ts';
 import type { TokenSet } from './token-client.ts';
 
 export interface DeviceLoginUiOptions {
@@ -27,6 +28,10 @@ export async function loginWithDeviceCode(client: DeviceFlowClient, options: Dev
     return tokens;
   } catch (error) {
     spinner.fail('Login failed');
+    // Our --timeout ended the wait, not the provider: say so rather than "the code expired".
+    if (error instanceof AuthError && error.code === 'expired_token' && device.expiresAt < issued.expiresAt) {
+      throw new AuthError('timeout', `the login was not approved within ${describeDuration(options.timeoutMs!)} — run the login again`);
+    }
     throw error;
   }
 }

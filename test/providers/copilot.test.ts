@@ -114,6 +114,14 @@ describe('copilot login', () => {
     expect(github.requests).toEqual([]);
   });
 
+  it('says --timeout ran out, not that the code expired, when the wait ends before the code does', async () => {
+    oauth.config.devicePolls = Array.from({ length: 1000 }, () => 'authorization_pending' as const);
+    const ui = scriptedLoginUi();
+    const error = await copilotProvider.login({ settings, fetch, ui, noBrowser: true, timeoutMs: 50 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'timeout', message: 'the login was not approved within 50 ms — run the login again' });
+    expect(github.requests).toEqual([]);
+  });
+
   it('says the login was denied', async () => {
     oauth.config.devicePolls = ['access_denied'];
     await expect(login().result).rejects.toMatchObject({ code: 'access_denied', message: expect.stringContaining('denied in the browser') });
