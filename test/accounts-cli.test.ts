@@ -2,8 +2,6 @@
 // child process, the key on stdin, HOME and XDG_CONFIG_HOME in temp dirs, a real file
 // credential store, fake upstreams standing in for the providers' key checks.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.ts';
 import { seedAccounts } from './support/accounts.ts';
 import { startProxy, type TestProxy } from './support/llm-mux.ts';
+import { unusedPort } from './support/ports.ts';
 
 const BIN = fileURLToPath(new URL('../bin/llm-mux', import.meta.url));
 const GOOD_KEY = 'sk-good-key-0000wxyz';
@@ -91,14 +90,6 @@ async function storedSecrets(configPath: string): Promise<Record<string, string>
   return (JSON.parse(await readFile(join(configPath, '..', 'credentials.json'), 'utf8')) as { secrets: Record<string, string> }).secrets;
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'llm-mux-accounts-cli-'));
   env = { ...process.env, HOME: join(work, 'home'), XDG_CONFIG_HOME: join(work, 'xdg') };
@@ -157,7 +148,7 @@ describe('login', () => {
   });
 
   it('offline: the check fails naming --no-verify; with --no-verify the key is stored unchecked', async () => {
-    const config = await configDir('offline', ['credential-store: file', 'providers:', `  openai: {base-url: "http://127.0.0.1:${await closedPort()}/v1"}`].join('\n'));
+    const config = await configDir('offline', ['credential-store: file', 'providers:', `  openai: {base-url: "http://127.0.0.1:${await unusedPort()}/v1"}`].join('\n'));
     const failed = await run(['login', 'openai', '--config', config], `${GOOD_KEY}\n`);
     expect(failed.code, show(failed)).toBe(1);
     expect(failed.stderr).toMatch(/error: could not reach http:\/\/127\.0\.0\.1:\d+\/v1\/models \(ECONNREFUSED\); nothing was stored\. Offline\? .*--no-verify/);

@@ -13,6 +13,7 @@ import { Runtime } from '../src/server/runtime.ts';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest, type Responder } from './support/fake-upstream.ts';
 import { loadFixture } from './support/fixtures.ts';
 import { fakeProviderConfig, startProxy, type TestProxy } from './support/llm-mux.ts';
+import { unusedPort } from './support/ports.ts';
 
 const MESSAGES = [{ role: 'user' as const, content: 'hi' }];
 const UPSTREAM_KEY = 'sk-fake-upstream-key';
@@ -174,15 +175,6 @@ async function until(condition: () => boolean, what: string, ms = 5_000): Promis
     if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-/** A port nothing listens on: bound once by us, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**
@@ -550,7 +542,7 @@ describe('retry', () => {
   });
 
   it('an unreachable upstream is a 502 upstream_unreachable', async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const p = await proxy(compatibleProviders({ name: 'fake', url: `http://127.0.0.1:${port}` }));
     const response = await postChat(p, { model: 'fake-model', messages: MESSAGES });
     expect(response.status).toBe(502);

@@ -4,13 +4,13 @@
 // The test plays the user: it opens the printed URL in the fake provider and approves
 // (or pastes the address the browser ends on), or lets the scripted device polls approve.
 // Tests run concurrently (each has its own config dir and fakes): most of a run is waiting.
-import { createServer, type Server } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AccountRecord, Credentials } from '../src/accounts/types.ts';
-import { cloudCodeSetup, unusedPort, type CloudCodeScript } from './providers/code-assist-fakes.ts';
+import { cloudCodeSetup, type CloudCodeScript } from './providers/code-assist-fakes.ts';
+import { occupiedPort, unusedPort } from './support/ports.ts';
 import { runCli, showResult, startCli, type CliResult, type RunningCli } from './support/cli.ts';
 import { startFakeOAuthServer, type DevicePollStep, type FakeOAuthConfig, type FakeOAuthServer } from './support/fake-oauth-server.ts';
 import { startFakeUpstream, type FakeUpstream, type Responder } from './support/fake-upstream.ts';
@@ -151,14 +151,6 @@ async function expectRefused(config: string, result: CliResult, message: string)
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** A loopback port held by another program until the tests end. */
-async function occupiedPort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return (server.address() as { port: number }).port;
 }
 
 describe.concurrent('claude', () => {
@@ -321,7 +313,8 @@ describe.concurrent('codex', () => {
 
   it('refuses to start when its callback port is taken, before printing a URL', async () => {
     const fake = await codexFake();
-    const port = await occupiedPort();
+    const { port, close } = await occupiedPort();
+    cleanups.push(close);
     const config = await codexConfig(fake, port);
     const result = await login('codex', config).result;
     await expectRefused(

@@ -1,7 +1,6 @@
 // The authorization-code flow end to end: our loopback callback server, the fake provider
 // standing in for the browser's consent screen, then the code exchange with PKCE.
-import { createServer, type Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePastedRedirect, readAuthorizationResponse, startCallbackServer, type CallbackServer } from '../../src/auth/callback-server.ts';
 import { AuthError } from '../../src/auth/errors.ts';
@@ -9,6 +8,7 @@ import { createPkce, randomState, type Pkce } from '../../src/auth/pkce.ts';
 import { decodeJwtClaims, exchangeCode } from '../../src/auth/token-client.ts';
 import { CliError } from '../../src/cli/output.ts';
 import { startFakeOAuthServer, type FakeOAuthServer } from '../support/fake-oauth-server.ts';
+import { occupiedPort } from '../support/ports.ts';
 
 let fake: FakeOAuthServer;
 beforeEach(async () => {
@@ -44,12 +44,6 @@ async function expectPortFree(port: number): Promise<void> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-async function occupiedPort(): Promise<Server> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
 }
 
 describe('callback server', () => {
@@ -122,7 +116,7 @@ describe('callback server', () => {
 
   it('refuses a taken port with a user error, before any browser is opened', async () => {
     const blocker = await occupiedPort();
-    const { port } = blocker.address() as AddressInfo;
+    const { port } = blocker;
     try {
       const error = await startCallbackServer({ port, path: '/cb', state: 's' }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(CliError);

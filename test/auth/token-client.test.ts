@@ -12,6 +12,7 @@ import {
   type TokenSet,
 } from '../../src/auth/token-client.ts';
 import { startFakeOAuthServer, type FakeOAuthServer } from '../support/fake-oauth-server.ts';
+import { unusedPort } from '../support/ports.ts';
 
 let fake: FakeOAuthServer;
 let endpoint: TokenEndpoint;
@@ -122,7 +123,7 @@ describe('refresh', () => {
   });
 
   it('is transient when the endpoint cannot be reached or does not answer in time', async () => {
-    const closedPort = await freePort();
+    const closedPort = await unusedPort();
     const unreachable = await failure(refreshTokens({ ...endpoint, url: `http://127.0.0.1:${closedPort}/token` }, 'rt'));
     expect(unreachable.permanent).toBe(false);
     expect(unreachable.message).toBe(`token refresh could not reach 127.0.0.1:${closedPort} (ECONNREFUSED) — check the network and try again`);
@@ -174,14 +175,6 @@ describe('JWT claims and credentials', () => {
     expect({ ...stored, ...refreshed }).toEqual({ accessToken: 'a2', refreshToken: 'r2', idToken: 'id1', issuedAt: 3, expiresAt: 2, extra: { accountId: 'x' } });
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Accepts connections and never answers. */
 async function silentServer(): Promise<{ server: Server; close(): void }> {

@@ -12,12 +12,12 @@ import {
   json,
   scriptedUi,
   textElement,
-  unusedPort,
   wrappedEvents,
   wrapStream,
   type BrowserAction,
   type CloudCodeScript,
 } from './code-assist-fakes.ts';
+import { unusedPort } from '../support/ports.ts';
 
 const provider = createAntigravityProvider({ onboardPollMs: 1 });
 const STREAM = loadFixture('gemini/gemini-3-pro-function-call-thought-signature.sse');

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { LoginUi } from '../../src/providers/subscription.ts';
 import type { FakeOAuthServer } from '../support/fake-oauth-server.ts';
 import type { CannedResponse, RecordedRequest, Responder } from '../support/fake-upstream.ts';
@@ -90,15 +88,6 @@ export function wrappedEvents(elements: unknown[]): string {
 /** A text-only Gemini element. */
 export function textElement(text: string): Record<string, unknown> {
   return { candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0 }] };
-}
-
-/** A port nothing listens on (taken from the OS, then released). */
-export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Splits bytes at pseudo-random boundaries (seeded, so a failure can be replayed). */

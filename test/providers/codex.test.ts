@@ -15,19 +15,11 @@ import { startFakeOAuthServer, type FakeOAuthServer } from '../support/fake-oaut
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { loadFixture, sseEvents } from '../support/fixtures.ts';
 import { scriptedLoginUi } from '../support/scripted-login-ui.ts';
+import { unusedPort } from '../support/ports.ts';
 
 const IDENTITY = SUBSCRIPTION_DEFAULTS.codex.identity;
 const upstreamFetch: UpstreamFetch = (url, init) => fetch(url, init);
 const AUTH_CLAIM = 'https://api.openai.com/auth';
-
-/** A port nothing listens on right now, for Codex's fixed callback port. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Shaped like OpenAI's access tokens: a JWT whose `exp` is the only expiry the login may get. */
 function jwt(claims: Record<string, unknown>): string {
@@ -64,7 +56,7 @@ describe('codex login', () => {
     fake = await startFakeOAuthServer({
       idTokenClaims: { [AUTH_CLAIM]: { chatgpt_account_id: 'acct-123', chatgpt_plan_type: 'plus', chatgpt_user_id: 'user-9' } },
     });
-    port = await freePort();
+    port = await unusedPort();
   });
   afterEach(() => fake.close());
 
