@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.ts';
 import { resolveConfigPath } from '../config/paths.ts';
 import { Router } from '../gateway/router.ts';
+import { modelCachePath, readModelCache } from '../providers/model-cache.ts';
 import { buildProviders } from '../providers/provider.ts';
 import { accountIndex } from './store.ts';
 
@@ -17,7 +18,9 @@ export function registerModels(program: Command): void {
       const { config } = await loadConfigFile(configPath);
       // Stored accounts enable their providers too; the index says which, without a secret.
       const accountProviders = new Set((await accountIndex(configPath).list()).map((record) => record.provider));
-      const models = new Router(buildProviders(config, accountProviders)).listModels().map(({ id, provider }) => ({ id, provider: provider.id }));
+      // The lists the daemon last fetched from the upstreams; without them, the built-in ones.
+      const fetched = await readModelCache(modelCachePath(configPath)).catch(() => new Map());
+      const models = new Router(buildProviders(config, accountProviders, fetched)).listModels().map(({ id, provider }) => ({ id, provider: provider.id }));
       if (options.json) {
         console.log(JSON.stringify(models, null, 2));
         return;

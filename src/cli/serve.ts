@@ -35,6 +35,8 @@ export function registerServe(program: Command): void {
       printBanner(runtime, server);
       runtime.watchAccounts();
       runtime.tokens.start();
+      // In the background: until a list is fetched, the cached or built-in one is offered.
+      runtime.modelLists.start();
       stopOnSignals(runtime, server);
     });
 }
@@ -101,6 +103,7 @@ function stopOnSignals(runtime: Runtime, server: RunningServer): void {
     if (stopping) process.exit(130);
     stopping = true;
     runtime.draining = true;
+    runtime.modelLists.stop();
     console.log(`${signal}: finishing running requests (up to ${DEFAULT_GRACE_MS / 1000} s)…`);
     // A token refresh in progress is let finish: a rotated refresh token must reach the store.
     void Promise.all([server.close(DEFAULT_GRACE_MS), runtime.tokens.stop()]).then(() => process.exit(0));

@@ -30,11 +30,17 @@ const selection = {
 /** Model names (`*` matches any run of characters) the provider must not offer, e.g. `*-preview`. */
 const excludedModels = { 'excluded-models': z.array(z.string().min(1)).optional() };
 
+/** Offers the upstream's model `name` as `alias`, in the list config.yaml gives or in the one fetched from the upstream. */
+const modelAlias = z.strictObject({ name: z.string().min(1), alias: z.string().min(1) });
+export type ModelAliasConfig = z.infer<typeof modelAlias>;
+const modelAliases = { 'model-aliases': z.array(modelAlias).optional() };
+
 const apiKeyProvider = z.strictObject({
   'api-keys': z.array(z.string().min(1)).default([]),
   'base-url': url.optional(),
   models: z.array(modelEntry).optional(),
   ...excludedModels,
+  ...modelAliases,
   ...selection,
 });
 export type ApiKeyProviderConfig = z.infer<typeof apiKeyProvider>;
@@ -43,6 +49,7 @@ const ollamaProvider = z.strictObject({
   'base-url': url.default('http://127.0.0.1:11434'),
   models: z.array(modelEntry).optional(),
   ...excludedModels,
+  ...modelAliases,
 });
 export type OllamaProviderConfig = z.infer<typeof ollamaProvider>;
 
@@ -57,8 +64,10 @@ const openaiCompatibleProvider = z.strictObject({
   /** The API the upstream speaks; most third-party servers speak OpenAI Chat. */
   protocol: z.enum(['openai-chat', 'openai-responses', 'anthropic', 'gemini', 'ollama']).default('openai-chat'),
   'api-keys': z.array(z.string().min(1)).default([]),
-  models: z.array(modelEntry).min(1, 'list at least one model this upstream serves'),
+  /** Absent: the upstream's own list (`<base-url>/models`, Ollama's `/api/tags`), as the daemon fetches it. */
+  models: z.array(modelEntry).min(1, 'list at least one model this upstream serves, or leave `models` out').optional(),
   ...excludedModels,
+  ...modelAliases,
   ...selection,
 });
 
@@ -76,6 +85,7 @@ function subscriptionProvider<Id extends SubscriptionId>(id: Id) {
     identity: optionalEach(identity, z.string().min(1)).optional(),
     models: z.array(modelEntry).optional(),
     ...excludedModels,
+    ...modelAliases,
     ...selection,
     ...(id === 'gemini-cli' || id === 'antigravity' ? googleProject : {}),
   });

@@ -61,17 +61,27 @@ export function countTokensTarget(protocol: Protocol, baseUrl: string, model: st
  * anyone, so its key is checked at `/key` instead.
  */
 export function keyCheckTarget(providerId: string, protocol: Protocol, baseUrl: string, key: string): UpstreamTarget {
+  if (providerId === 'openrouter') return { url: `${baseUrl}/key`, headers: { accept: 'application/json', authorization: `Bearer ${key}` } };
+  return modelListTarget(protocol, baseUrl, key);
+}
+
+/** The model list of an upstream speaking `protocol`, under the protocol's own auth header when there is a key. */
+export function modelListTarget(protocol: Protocol, baseUrl: string, key?: string): UpstreamTarget {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (providerId === 'openrouter') return { url: `${baseUrl}/key`, headers: { ...headers, authorization: `Bearer ${key}` } };
   switch (protocol) {
     case 'anthropic':
-      return { url: `${baseUrl}/models`, headers: { ...headers, 'x-api-key': key, 'anthropic-version': ANTHROPIC_VERSION } };
+      if (key) headers['x-api-key'] = key;
+      headers['anthropic-version'] = ANTHROPIC_VERSION;
+      return { url: `${baseUrl}/models`, headers };
     case 'gemini':
-      return { url: `${baseUrl}/models`, headers: { ...headers, 'x-goog-api-key': key } };
+      if (key) headers['x-goog-api-key'] = key;
+      return { url: `${baseUrl}/models`, headers };
     case 'ollama':
-      return { url: `${baseUrl}/api/tags`, headers: { ...headers, authorization: `Bearer ${key}` } };
+      if (key) headers.authorization = `Bearer ${key}`;
+      return { url: `${baseUrl}/api/tags`, headers };
     case 'openai-chat':
     case 'openai-responses':
-      return { url: `${baseUrl}/models`, headers: { ...headers, authorization: `Bearer ${key}` } };
+      if (key) headers.authorization = `Bearer ${key}`;
+      return { url: `${baseUrl}/models`, headers };
   }
 }

@@ -11,9 +11,11 @@ import { Router } from '../gateway/router.ts';
 import { UsageStats } from '../gateway/usage.ts';
 import { Logger } from '../logging/logger.ts';
 import { createUpstreamFetch, type UpstreamFetch } from '../providers/http.ts';
+import { modelCachePath } from '../providers/model-cache.ts';
 import { apiKeyProviders, buildProviders } from '../providers/provider.ts';
 import { SUBSCRIPTION_IDS } from '../providers/subscription-defaults.ts';
 import { refresherFor } from '../providers/subscriptions.ts';
+import { ModelLists } from './model-lists.ts';
 import { ProviderPools } from './provider-pools.ts';
 import { isLoopbackHost } from './security.ts';
 
@@ -55,6 +57,8 @@ export class Runtime {
   readonly accounts: AccountCache;
   /** Subscription accounts' access tokens: refreshed ahead of expiry once started (`serve`), else on demand. */
   readonly tokens: TokenManager;
+  /** The providers' model lists as fetched from upstreams: cached at load, refreshed in the background once started (`serve`). */
+  readonly modelLists: ModelLists;
   private readonly pools: ProviderPools;
   private current!: ConfigState;
   /** Reloads take turns, so a slow one cannot install its older view over a newer one. */
@@ -75,6 +79,13 @@ export class Runtime {
       logger: this.logger,
     });
     this.pools = new ProviderPools(this.tokens);
+    this.modelLists = new ModelLists({
+      cacheFile: modelCachePath(configPath),
+      logger: this.logger,
+      providers: () => this.state.router.providers,
+      fetch: () => this.state.fetch,
+      changed: () => this.applyModelLists(),
+    });
   }
 
   /** Each subscription provider's refresh, with the endpoints and identity of the config in force when it runs. */
@@ -95,6 +106,7 @@ export class Runtime {
     };
     checkAuthPolicy(config, listener.host, options.configPath);
     const runtime = new Runtime(options.configPath, listener, options.listenOverrides ?? {}, options.logWrite);
+    await runtime.modelLists.loadCache();
     await runtime.apply(config, text);
     return runtime;
   }
@@ -147,6 +159,14 @@ export class Runtime {
     return this.serially(async () => {
       const { config, text, fetch } = this.current;
       this.install(config, text, fetch, await this.loadAccounts(config));
+    });
+  }
+
+  /** Puts newly fetched model lists in force: the same config and accounts, a new router (pools kept). */
+  private applyModelLists(): Promise<void> {
+    return this.serially(async () => {
+      const { config, text, fetch, accounts } = this.current;
+      this.install(config, text, fetch, accounts);
     });
   }
 
@@ -210,7 +230,7 @@ export class Runtime {
       file: logFile && !isAbsolute(logFile) ? join(configDir(this.configPath), logFile) : logFile,
       write: this.logWrite,
     });
-    const providers = buildProviders(config, new Set(accounts.map(({ record }) => record.provider)));
+    const providers = buildProviders(config, new Set(accounts.map(({ record }) => record.provider)), this.modelLists.fetched);
     this.current = {
       config,
       text,
@@ -219,6 +239,7 @@ export class Runtime {
       fetch,
       accounts,
     };
+    this.modelLists.providersChanged();
   }
 }
 
