@@ -273,9 +273,9 @@ describe('antigravity adapter', () => {
 });
 
 describe('antigravity listModels', () => {
-  it('lists the models fetchAvailableModels names for the account project, falling back to production', async () => {
+  it('lists the models fetchAvailableModels names for the account project (internal agent ids left out), falling back to production', async () => {
     daily.respond(() => json(503, {}));
-    production.respond(() => json(200, { models: { 'gemini-3-pro-high': { displayName: 'Gemini 3 Pro' }, 'gemini-2.5-flash': {} } }));
+    production.respond(() => json(200, { models: { 'gemini-3-pro-high': { displayName: 'Gemini 3 Pro' }, chat_20706: {}, 'gemini-2.5-flash': {} } }));
     const models = await antigravityProvider.listModels!(settings(), { accessToken: 'access-ag', extra: { project: 'ag-proj' } }, fetch);
 
     expect(models).toEqual(['gemini-3-pro-high', 'gemini-2.5-flash']);

@@ -80,8 +80,11 @@ async function listModels(settings: Settings, credentials: Credentials, fetch: U
   if (!response.ok) throw new Error(`Antigravity's model list answered HTTP ${response.status}`);
   const answer: unknown = await response.json();
   if (!isRecord(answer) || !isRecord(answer.models)) throw new Error("Antigravity's model list has no `models` object");
-  return Object.keys(answer.models);
+  return Object.keys(answer.models).filter((id) => !INTERNAL_MODEL.test(id));
 }
+
+/** Ids the list carries for Antigravity's own internal agents (`chat_20706`), which no client can ask for. */
+const INTERNAL_MODEL = /^chat_\d+$/;
 
 function hosts(settings: Settings): string[] {
   return [settings.endpoints.daily, settings.endpoints.production];
