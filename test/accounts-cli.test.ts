@@ -271,6 +271,20 @@ describe('accounts and logout', () => {
     expect(none.stderr).toBe("error: no stored openai account; its 1 key(s) in config.yaml are removed by editing api-keys there\n");
   });
 
+  it('logout gemini covers both its API keys and its Code Assist logins', async () => {
+    const config = await configDir('gemini-logout', providersConfig(upstream.url));
+    await seedAccounts(join(config, '..'), [
+      { id: 'gemini-key', provider: 'gemini', label: 'studio', apiKey: 'AIza-key-00001234' },
+      { id: 'gemini-cli-1', provider: 'gemini-cli', label: 'me@example.com', oauth: { accessToken: 'ya29.token', refreshToken: '1//refresh' } },
+    ]);
+    const ambiguous = await run(['logout', 'gemini', '--config', config]);
+    expect(ambiguous.stderr).toBe('error: gemini has 2 accounts ("studio", "me@example.com"): name one, e.g. `llm-mux logout gemini studio`\n');
+    const removed = await run(['logout', 'gemini', 'me@example.com', '--config', config]);
+    expect(removed.code, show(removed)).toBe(0);
+    expect((await storedAccounts(config)).map((record) => record.id)).toEqual(['gemini-key']);
+    expect(Object.keys(await storedSecrets(config))).toEqual(['gemini-key']);
+  });
+
   it('a secret missing from the store shows as needs-login', async () => {
     const config = await configDir('lost', providersConfig(upstream.url));
     await seedAccounts(join(config, '..'), [{ id: 'openai-lost', provider: 'openai', label: 'lost' }]);

@@ -6,6 +6,7 @@ import type { AccountRecord } from '../accounts/types.ts';
 import { configDir, resolveConfigPath } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { apiKeyProviders } from '../providers/provider.ts';
+import { subscriptionIdOf } from '../providers/subscriptions.ts';
 import type { AccountView } from '../server/management/accounts.ts';
 import { daemonAccounts, MANAGEMENT_KEY_ENV } from './daemon.ts';
 import { CliError } from './output.ts';
@@ -86,9 +87,10 @@ function printConfigKeys(config: Config): void {
   if (counts.length > 0) console.log(chalk.dim(`Also in config.yaml (api-keys): ${counts.join(', ')}.`));
 }
 
-/** The account `logout` means: by label, or the provider's only one. */
+/** The account `logout` means: by label, or the provider's only one. `gemini` covers both its API keys and its Code Assist logins. */
 function chooseAccount(records: AccountRecord[], config: Config, provider: string, label: string | undefined): AccountRecord {
-  const candidates = records.filter((record) => record.provider === provider);
+  const subscription = subscriptionIdOf(provider);
+  const candidates = records.filter((record) => record.provider === provider || record.provider === subscription);
   if (candidates.length === 0) {
     const inConfig = apiKeyProviders(config).find((candidate) => candidate.id === provider)?.apiKeys.length ?? 0;
     throw new CliError(
