@@ -6,9 +6,10 @@ import type { AccountRecord } from '../accounts/types.ts';
 import { configDir, resolveConfigPath } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { apiKeyProviders } from '../providers/provider.ts';
-import { subscriptionIdOf } from '../providers/subscriptions.ts';
+import type { QuotaWindow } from '../providers/subscription.ts';
+import { isSubscriptionId, subscriptionIdOf } from '../providers/subscriptions.ts';
 import type { AccountView } from '../server/management/accounts.ts';
-import { daemonAccounts, MANAGEMENT_KEY_ENV } from './daemon.ts';
+import { daemonAccounts, daemonQuota, managementUrl, MANAGEMENT_KEY_ENV, type DaemonQuota } from './daemon.ts';
 import { CliError } from './output.ts';
 import { accountIndex, configOrDefaults, openAccountStore, warn } from './store.ts';
 
@@ -20,13 +21,16 @@ export function registerAccounts(program: Command): void {
     .command('list', { isDefault: true })
     .description(`list the stored accounts (cooldowns come from the running daemon when $${MANAGEMENT_KEY_ENV} is set)`)
     .option('--config <path>', 'config file')
-    .action(async (options: { config?: string }) => {
+    .option('--quota', "also show what is left of each subscription's plan (read by the running daemon)")
+    .action(async (options: { config?: string; quota?: boolean }) => {
       const configPath = resolveConfigPath(options.config);
       const config = await configOrDefaults(configPath);
       // Secrets are read only when there are accounts: to report the ones whose secret is gone.
       const records = (await accountIndex(configPath).list()).length === 0 ? [] : await (await AccountStore.open(configDir(configPath), config['credential-store'], warn)).list();
-      printAccounts(records, await daemonAccounts(config));
+      const daemon = await daemonAccounts(config);
+      printAccounts(records, daemon);
       printConfigKeys(config);
+      if (options.quota) await printQuotas(records, config, daemon !== undefined);
     });
 
   program
@@ -79,6 +83,62 @@ function duration(seconds: number): string {
   if (seconds < 120) return `${seconds}s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   return `${Math.round(seconds / 3600)}h`;
+}
+
+/**
+ * One line per subscription account: its plan's windows as the daemon reads them from the
+ * provider (the daemon holds the fresh tokens), or why they could not be read.
+ */
+async function printQuotas(records: AccountRecord[], config: Config, daemonAnswered: boolean): Promise<void> {
+  const accounts = records.filter((record) => isSubscriptionId(record.provider));
+  if (records.length > 0 && accounts.length === 0) console.log('No subscription accounts: quota is shown for plans added with llm-mux login <provider>.');
+  if (accounts.length === 0) return;
+  const key = process.env[MANAGEMENT_KEY_ENV];
+  if (!key) {
+    console.log(chalk.yellow(`Quota is read by the running daemon: set $${MANAGEMENT_KEY_ENV} to its management key (the one llm-mux init printed).`));
+    return;
+  }
+  if (!daemonAnswered) {
+    console.log(chalk.yellow(`No llm-mux daemon accepted $${MANAGEMENT_KEY_ENV} at ${managementUrl(config, '')}: start ${chalk.bold('llm-mux serve')}, or check the key.`));
+    return;
+  }
+  const answers = await Promise.all(accounts.map((record) => daemonQuota(config, record.id, key)));
+  const now = new Date();
+  for (const [index, record] of accounts.entries()) console.log(quotaLine(record, answers[index]!, now));
+}
+
+/** `claude "me@x.com": five_hour 63% left, resets 19:40; seven_day 90% left, resets Jun 3 08:00`. */
+function quotaLine(record: AccountRecord, answer: DaemonQuota, now: Date): string {
+  const name = `${record.provider} "${record.label}"`;
+  if ('error' in answer) return chalk.yellow(`${name}: ${answer.error}`);
+  const { plan, windows } = answer.quota;
+  const text = windows.length === 0 ? 'no limits reported' : windows.map((window) => windowText(window, now)).join('; ');
+  return `${name}${plan ? ` (${plan})` : ''}: ${text}`;
+}
+
+function windowText(window: QuotaWindow, now: Date): string {
+  const { remainingFraction, remaining, limit } = window;
+  const counts = remaining === undefined ? '' : limit === undefined ? `${count(remaining)}` : `${count(remaining)}/${count(limit)}`;
+  const amount = window.unlimited
+    ? 'unlimited'
+    : remainingFraction !== undefined
+      ? `${Math.round(remainingFraction * 100)}% left${counts ? ` (${counts})` : ''}`
+      : counts
+        ? `${counts} left`
+        : 'no figure';
+  return `${window.name} ${amount}${window.resetsAt ? `, resets ${resetText(new Date(window.resetsAt), now)}` : ''}`;
+}
+
+/** Local time: `19:40` today, `Jun 3 19:40` on another day. */
+function resetText(date: Date, now: Date): string {
+  const time = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  if (date.toDateString() === now.toDateString()) return time;
+  return `${date.toLocaleString('en-US', { month: 'short' })} ${date.getDate()} ${time}`;
+}
+
+/** Premium requests come in fractions; one decimal is enough. */
+function count(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 
 /** Config keys are pool members too; they are listed so the total is not a surprise. */

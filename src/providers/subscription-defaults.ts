@@ -11,6 +11,8 @@ export const SUBSCRIPTION_DEFAULTS = {
       authorize: 'https://claude.ai/oauth/authorize',
       token: 'https://platform.claude.com/v1/oauth/token',
       api: 'https://api.anthropic.com/v1',
+      /** What is left of the plan's 5-hour and weekly limits. */
+      usage: 'https://api.anthropic.com/api/oauth/usage',
     },
     identity: {
       'client-id': '9d1c250a-e61b-44d9-88ed-5944d1962f5e',
@@ -20,6 +22,8 @@ export const SUBSCRIPTION_DEFAULTS = {
       'user-agent': 'claude-cli/2.1.220 (external, cli)',
       'anthropic-beta': 'claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14',
       'anthropic-version': '2023-06-01',
+      /** The one beta flag the usage endpoint asks of an OAuth token. */
+      'usage-beta': 'oauth-2025-04-20',
       'x-app': 'cli',
       'system-prompt': "You are Claude Code, Anthropic's official CLI for Claude.",
     },
@@ -29,6 +33,8 @@ export const SUBSCRIPTION_DEFAULTS = {
       authorize: 'https://auth.openai.com/oauth/authorize',
       token: 'https://auth.openai.com/oauth/token',
       api: 'https://chatgpt.com/backend-api/codex',
+      /** What is left of the plan's rate-limit windows (and credits). */
+      usage: 'https://chatgpt.com/backend-api/wham/usage',
     },
     identity: {
       'client-id': 'app_EMoamEEZ73f0CkXaXp7hrann',
@@ -89,6 +95,8 @@ export const SUBSCRIPTION_DEFAULTS = {
       token: 'https://github.com/login/oauth/access_token',
       'copilot-token': 'https://api.github.com/copilot_internal/v2/token',
       user: 'https://api.github.com/user',
+      /** The plan and its monthly quotas (premium requests, chat, completions); asked with the GitHub token. */
+      quota: 'https://api.github.com/copilot_internal/user',
       /** Used when the Copilot token names no API endpoint of its own. */
       api: 'https://api.githubcopilot.com',
     },

@@ -7,7 +7,7 @@
  * endpoint come from ./subscription-defaults.ts and can be overridden in config.yaml.
  */
 import type { Credentials } from '../accounts/types.ts';
-import type { RefreshFn } from '../accounts/tokens.ts';
+import type { RefreshFn, UsableCredentials } from '../accounts/tokens.ts';
 import type { Protocol } from '../core/protocol.ts';
 import type { UpstreamFetch } from './http.ts';
 import type { SubscriptionId, SubscriptionSettings } from './subscription-defaults.ts';
@@ -49,6 +49,28 @@ export interface LoginResult {
   email?: string;
 }
 
+/** One limit of a plan: a rolling window, a monthly allowance, a model's share. */
+export interface QuotaWindow {
+  /** As the provider names it: `five_hour`, `premium_interactions`, `5h`, a model id. */
+  name: string;
+  /** How much of it is left, 0–1. */
+  remainingFraction?: number;
+  /** What is left and the whole allowance, in the provider's unit (requests, credits), where it counts them. */
+  remaining?: number;
+  limit?: number;
+  /** The plan sets no cap here. */
+  unlimited?: boolean;
+  /** When it fills up again (ISO time). */
+  resetsAt?: string;
+}
+
+/** What a provider's usage endpoint says is left of an account's plan. */
+export interface QuotaReport {
+  /** The plan's name where the provider says it (`plus`, `individual_pro`). */
+  plan?: string;
+  windows: QuotaWindow[];
+}
+
 export interface SubscriptionProvider<Id extends SubscriptionId = SubscriptionId> {
   readonly id: Id;
   /** For people: "Claude (Pro/Max)". */
@@ -65,4 +87,6 @@ export interface SubscriptionProvider<Id extends SubscriptionId = SubscriptionId
   adapter(settings: SubscriptionSettings<Id>): UpstreamAdapter;
   /** The models an account can use, from the upstream's list endpoint, where there is one. */
   listModels?(settings: SubscriptionSettings<Id>, credentials: Credentials, fetch: UpstreamFetch): Promise<string[]>;
+  /** What is left of the account's plan, from the provider's usage endpoint, where there is one. Throws QuotaError (./quota.ts). */
+  quota?(settings: SubscriptionSettings<Id>, credentials: UsableCredentials, fetch: UpstreamFetch): Promise<QuotaReport>;
 }

@@ -1,14 +1,17 @@
+import type { UsableCredentials } from '../../accounts/tokens.ts';
 import type { Credentials } from '../../accounts/types.ts';
 import { isRecord } from '../code-assist/api.ts';
 import { googleRefresher } from '../code-assist/google-oauth.ts';
 import { codeAssistLogin } from '../code-assist/login.ts';
 import { unwrapCodeAssistAnswer } from '../code-assist/unwrap.ts';
 import type { UpstreamFetch } from '../http.ts';
-import type { SubscriptionProvider, SubscriptionSettings } from '../subscription.ts';
+import { quotaAnswer } from '../quota.ts';
+import type { QuotaReport, SubscriptionProvider, SubscriptionSettings } from '../subscription.ts';
 import type { UpstreamAdapter } from '../upstream.ts';
 import { antigravityRequest } from './envelope.ts';
 import { postWithHostFallback } from './hosts.ts';
 import { rejectOutdatedVersion } from './outdated-version.ts';
+import { modelQuotaWindows } from './quota.ts';
 
 type Settings = SubscriptionSettings<'antigravity'>;
 
@@ -48,6 +51,7 @@ export function createAntigravityProvider(options: AntigravityOptions = {}): Sub
     refresher: googleRefresher,
     adapter: antigravityAdapter,
     listModels,
+    quota,
   };
 }
 
@@ -70,21 +74,34 @@ function antigravityAdapter(settings: Settings): UpstreamAdapter {
   };
 }
 
-/** `:fetchAvailableModels` answers `{models: {<id>: {…}}}` for the account's project. */
-async function listModels(settings: Settings, credentials: Credentials, fetch: UpstreamFetch): Promise<string[]> {
-  const response = await postWithHostFallback(fetch, hosts(settings), '/v1internal:fetchAvailableModels', {
+/** `:fetchAvailableModels` answers `{models: {<id>: {…}}}` for the account's project: the model list, and each model's quota. */
+function postAvailableModels(settings: Settings, credentials: Credentials, fetch: UpstreamFetch, signal: AbortSignal): Promise<Response> {
+  return postWithHostFallback(fetch, hosts(settings), '/v1internal:fetchAvailableModels', {
     headers: requestHeaders(settings, credentials.accessToken, false),
     body: JSON.stringify(credentials.extra?.project ? { project: credentials.extra.project } : {}),
-    signal: AbortSignal.timeout(30_000),
+    signal,
   });
+}
+
+async function listModels(settings: Settings, credentials: Credentials, fetch: UpstreamFetch): Promise<string[]> {
+  const response = await postAvailableModels(settings, credentials, fetch, AbortSignal.timeout(30_000));
   if (!response.ok) throw new Error(`Antigravity's model list answered HTTP ${response.status}`);
   const answer: unknown = await response.json();
   if (!isRecord(answer) || !isRecord(answer.models)) throw new Error("Antigravity's model list has no `models` object");
-  return Object.keys(answer.models).filter((id) => !INTERNAL_MODEL.test(id));
+  return Object.keys(clientModels(answer.models));
+}
+
+async function quota(settings: Settings, credentials: UsableCredentials, fetch: UpstreamFetch): Promise<QuotaReport> {
+  const answer = await quotaAnswer("Antigravity's model list", (signal) => postAvailableModels(settings, credentials, fetch, signal));
+  return { windows: modelQuotaWindows(clientModels(isRecord(answer.models) ? answer.models : {})) };
 }
 
 /** Ids the list carries for Antigravity's own internal agents (`chat_20706`), which no client can ask for. */
 const INTERNAL_MODEL = /^chat_\d+$/;
+
+function clientModels(models: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(models).filter(([id]) => !INTERNAL_MODEL.test(id)));
+}
 
 function hosts(settings: Settings): string[] {
   return [settings.endpoints.daily, settings.endpoints.production];

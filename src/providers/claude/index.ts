@@ -7,6 +7,7 @@ import { BUILTIN_PROVIDERS } from '../definitions.ts';
 import type { SubscriptionProvider } from '../subscription.ts';
 import { claudeAdapter } from './adapter.ts';
 import { login, refresher } from './login.ts';
+import { claudeQuota } from './quota.ts';
 
 export const claudeProvider: SubscriptionProvider<'claude'> = {
   id: 'claude',
@@ -17,4 +18,5 @@ export const claudeProvider: SubscriptionProvider<'claude'> = {
   login,
   refresher,
   adapter: claudeAdapter,
+  quota: claudeQuota,
 };

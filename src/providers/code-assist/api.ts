@@ -73,7 +73,7 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function errorReason(error: unknown): string {
+export function errorReason(error: unknown): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
   const cause = error instanceof Error && isRecord(error.cause) ? error.cause : undefined;
   return typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);

@@ -7,6 +7,7 @@ import type { SubscriptionProvider } from '../subscription.ts';
 import { codexAdapter } from './adapter.ts';
 import { login, refresher } from './login.ts';
 import { CODEX_MODELS, listModels } from './models.ts';
+import { codexQuota } from './quota.ts';
 
 export const codexProvider: SubscriptionProvider<'codex'> = {
   id: 'codex',
@@ -17,4 +18,5 @@ export const codexProvider: SubscriptionProvider<'codex'> = {
   refresher,
   adapter: codexAdapter,
   listModels,
+  quota: codexQuota,
 };

@@ -10,6 +10,7 @@ import type { UpstreamFetch } from '../http.ts';
 import type { SubscriptionProvider, SubscriptionSettings } from '../subscription.ts';
 import { copilotAdapter, listCopilotModels } from './api.ts';
 import { exchangeCopilotToken, githubLogin } from './github.ts';
+import { copilotQuota } from './quota.ts';
 
 function githubDeviceClient(settings: SubscriptionSettings<'copilot'>, fetch: UpstreamFetch): DeviceFlowClient {
   return {
@@ -43,4 +44,5 @@ export const copilotProvider: SubscriptionProvider<'copilot'> = {
 
   adapter: copilotAdapter,
   listModels: listCopilotModels,
+  quota: copilotQuota,
 };

@@ -5,6 +5,7 @@ import { googleRefresher } from '../code-assist/google-oauth.ts';
 import { unwrapCodeAssistAnswer } from '../code-assist/unwrap.ts';
 import type { SubscriptionProvider, SubscriptionSettings } from '../subscription.ts';
 import type { UpstreamAdapter, UpstreamCall } from '../upstream.ts';
+import { geminiCliQuota } from './quota.ts';
 
 /** The Gemini CLI client's body metadata (docs/providers.md §3). */
 const GEMINI_CLI_METADATA = { ideType: 'IDE_UNSPECIFIED', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI' };
@@ -41,6 +42,7 @@ export function createGeminiCliProvider(options: GeminiCliOptions = {}): Subscri
       }),
     refresher: googleRefresher,
     adapter: geminiCliAdapter,
+    quota: (settings, credentials, fetch) => geminiCliQuota(settings, credentials, fetch, identityHeaders(settings, MODELS[0]!)),
   };
 }
 

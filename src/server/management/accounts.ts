@@ -6,6 +6,7 @@ import type { AccountRecord } from '../../accounts/types.ts';
 import { ProxyError } from '../../core/errors.ts';
 import type { Runtime } from '../runtime.ts';
 import { readJson } from './json.ts';
+import { registerQuotaRoute } from './quota.ts';
 
 const disableBody = z.strictObject({ disabled: z.boolean() });
 
@@ -21,7 +22,7 @@ export interface AccountView extends Partial<Omit<AccountRecord, 'id' | 'provide
   cooldowns: Array<{ family: string; until: string; retryAfterSeconds: number }>;
 }
 
-/** `/accounts`: list, disable / enable, delete. Changes apply to the running pools at once. */
+/** `/accounts`: list, disable / enable, delete, and a subscription's quota. Changes apply to the running pools at once. */
 export function registerAccountRoutes(app: Hono, runtime: Runtime): void {
   app.get('/accounts', (c) => c.json({ accounts: accountViews(runtime) }));
 
@@ -48,6 +49,8 @@ export function registerAccountRoutes(app: Hono, runtime: Runtime): void {
     runtime.logger.info('account removed', { account: id });
     return c.json({ status: 'ok' });
   });
+
+  registerQuotaRoute(app, runtime);
 }
 
 /** Config keys first (in provider order), then the stored accounts in index order. */
