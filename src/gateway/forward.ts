@@ -83,11 +83,14 @@ export async function forward(routes: readonly Route[], bodyFor: (route: Route) 
     if ('unusable' in attempt) return settle(attempt, lastExhausted, lastError);
     const { route, pool, accountId, family } = attempt;
     const adapter = options.endpoint === 'count' ? route.provider.countUpstream! : route.provider.upstream;
+    // Outside the try: a body that cannot be built (a bad image, a request the upstream's
+    // protocol cannot express) is the client's error, not an upstream to retry.
+    const body = await bodyFor(route);
     const started = performance.now();
     let response: Response;
     try {
       const credential = accountId === undefined ? undefined : await pool!.credential(accountId);
-      const call = { model: route.upstreamModel, stream: options.stream, body: await bodyFor(route), credential, fetch: options.fetch, signal: options.signal };
+      const call = { model: route.upstreamModel, stream: options.stream, body, credential, fetch: options.fetch, signal: options.signal };
       response = await adapter.send(call);
       if (response.status === 401 && credential && accountId !== undefined && pool!.refreshable(accountId)) {
         await response.body?.cancel().catch(() => undefined);
