@@ -37,6 +37,7 @@ export interface ClientRequest {
 }
 
 const encoder = new TextEncoder();
+const utf8 = new TextDecoder();
 
 /**
  * Routes one request and answers it in the client's protocol: bytes pass through when
@@ -138,13 +139,18 @@ async function canonicalRequest(
 async function answerSameProtocol(request: ClientRequest, outbound: OutboundCodec, response: Response, record: Recorder): Promise<Response> {
   const contentType = response.headers.get('content-type') ?? '';
   if (!isStreamBody(response)) {
-    // The body goes out as the runtime received it; a copy is read for usage.
-    const [toClient, copy] = response.body ? response.body.tee() : [null, null];
-    void (copy ? new Response(copy).text() : Promise.resolve('')).then(
-      (text) => record(response.status, usageOfBody(text, outbound)),
-      () => record(response.status),
-    );
-    return new Response(toClient, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
+    // Read whole, once, and sent as received (bytes, not re-encoded text): cheaper than
+    // piping the body and reading a copy for the usage.
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await response.arrayBuffer();
+    } catch (error) {
+      if (request.signal.aborted) throw error;
+      record(502);
+      throw new ProxyError('upstream', `The upstream answer broke off: ${(error as Error).message}`, { code: 'upstream_broke_off' });
+    }
+    record(response.status, usageOfBody(utf8.decode(bytes), outbound));
+    return new Response(bytes, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
   }
   if (request.stream) {
     const body = observeStream(response.body!, outbound, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
@@ -189,7 +195,8 @@ async function answerTranslated(request: ClientRequest, outbound: OutboundCodec,
 }
 
 function isStreamBody(response: Response): boolean {
-  return response.body !== null && /event-stream|ndjson/.test(response.headers.get('content-type') ?? '');
+  // The type first: reading `body` makes Bun build a stream a whole answer does not need.
+  return /event-stream|ndjson/.test(response.headers.get('content-type') ?? '') && response.body !== null;
 }
 
 /** Exact model names first; then a reasoning suffix (`-thinking-4096`, `-high`) on a known model. */

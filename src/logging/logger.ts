@@ -33,7 +33,7 @@ export class Logger {
 
   configure(options: LoggerOptions): void {
     this.options = options;
-    if (this.buffer.length > options.bufferLines) this.buffer = this.buffer.slice(-options.bufferLines);
+    this.buffer = this.buffer.slice(-options.bufferLines);
   }
 
   get debug(): boolean {
@@ -62,7 +62,7 @@ export class Logger {
   }
 
   lines(): readonly LogLine[] {
-    return this.buffer;
+    return this.buffer.length > this.options.bufferLines ? this.buffer.slice(-this.options.bufferLines) : this.buffer;
   }
 
   clear(): void {
@@ -71,9 +71,11 @@ export class Logger {
 
   private log(level: LogLevel, message: string, fields?: LogLine['fields']): void {
     if (!this.isEnabled(level)) return;
-    const line: LogLine = { time: new Date().toISOString(), level, message, ...(fields ? { fields } : {}) };
+    const line: LogLine = { time: isoNow(), level, message };
+    if (fields) line.fields = fields;
     this.buffer.push(line);
-    if (this.buffer.length > this.options.bufferLines) this.buffer.shift();
+    // Trimmed in halves, not a shift per line: shifting a long array copies it, on every request.
+    if (this.buffer.length >= 2 * this.options.bufferLines) this.buffer = this.buffer.slice(-this.options.bufferLines);
     const text = formatLine(line);
     this.options.write?.(text);
     const file = this.options.file;
@@ -81,12 +83,27 @@ export class Logger {
   }
 }
 
+let lastMs = 0;
+let lastIso = '';
+
+/** The current time as ISO 8601, formatted once per millisecond (under load many lines share one). */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+const LEVEL_LABEL: Record<LogLevel, string> = { error: 'ERROR', warn: 'WARN ', info: 'INFO ', debug: 'DEBUG' };
+
 export function formatLine(line: LogLine): string {
-  const fields = line.fields
-    ? Object.entries(line.fields)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => ` ${key}=${String(value)}`)
-        .join('')
-    : '';
-  return `${line.time} ${line.level.toUpperCase().padEnd(5)} ${line.message}${fields}`;
+  // A plain loop: this runs once per request.
+  let text = `${line.time} ${LEVEL_LABEL[line.level]} ${line.message}`;
+  for (const key in line.fields) {
+    const value = line.fields[key];
+    if (value !== undefined) text += ` ${key}=${String(value)}`;
+  }
+  return text;
 }

@@ -17,11 +17,16 @@ export type ErrorRenderer = (error: ProxyError, path: string) => Response;
  * is not loopback means DNS rebinding and is refused too.
  */
 export function browserGuard(options: { loopbackOnly: () => boolean; render: ErrorRenderer }): MiddlewareHandler {
+  // Clients send the same Host on every request: the last loopback one seen is remembered
+  // (only a loopback one, so the cache can never let another host through).
+  let loopbackHost: string | undefined;
   return async (c, next) => {
     const host = c.req.header('host') ?? '';
-    const hostname = host.replace(/:\d+$/, '');
-    if (options.loopbackOnly() && !isLoopbackHost(hostname)) {
-      return options.render(new ProxyError('permission', `Host "${host}" is not allowed.`, { code: 'forbidden_host' }), c.req.path);
+    if (host !== loopbackHost && options.loopbackOnly()) {
+      if (!isLoopbackHost(host.replace(/:\d+$/, ''))) {
+        return options.render(new ProxyError('permission', `Host "${host}" is not allowed.`, { code: 'forbidden_host' }), c.req.path);
+      }
+      loopbackHost = host;
     }
     const origin = c.req.header('origin');
     const fetchSite = c.req.header('sec-fetch-site');

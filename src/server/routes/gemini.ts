@@ -14,6 +14,9 @@ import type { GenerateContentResponse } from '../../protocols/gemini/types.ts';
 import type { Runtime } from '../runtime.ts';
 import { handleGeneration, parseJsonObject } from './generation.ts';
 
+/** The Code Assist methods Gemini CLI calls that llm-mux answers; any other is an unknown endpoint. */
+const CODE_ASSIST_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens'] as const;
+
 /**
  * The Gemini API (`/v1beta/models/…`) and Gemini CLI's Code Assist form (`/v1internal:…`),
  * so Google's SDKs and Gemini CLI can use any provider's models.
@@ -45,17 +48,17 @@ export function geminiRoutes(runtime: Runtime): Hono {
     return handleGeneration(c, runtime, inbound, () => ({ model, stream, alwaysTranslate: jsonArray, modelInUrl: true }));
   });
 
-  app.post('/:method{v1internal:[A-Za-z]+}', (c) => {
-    const method = c.req.param('method').slice('v1internal:'.length);
+  // One static path per method: a `/:method{…}` pattern at the root would make Hono fall
+  // back from its one-regex router to a slower one for every request.
+  const codeAssistPaths = CODE_ASSIST_METHODS.map((method) => `/v1internal:${method}`);
+  app.on('POST', codeAssistPaths, (c) => {
+    const method = c.req.path.slice('/v1internal:'.length);
     if (method === 'countTokens') {
       return countGeminiTokens(c, runtime, (body) => {
         const request = (body.request ?? {}) as { model?: unknown };
         const model = typeof request.model === 'string' ? request.model.replace(/^models\//, '') : '';
         return { model, request, sameAsUpstream: false };
       });
-    }
-    if (method !== 'generateContent' && method !== 'streamGenerateContent') {
-      return geminiInbound.errorResponse(new ProxyError('not_found', `Method ${method} is not supported.`));
     }
     return handleGeneration(c, runtime, codeAssistInbound, (body) => {
       const envelope = unwrapCodeAssistRequest(body);
