@@ -907,4 +907,15 @@ describe('usage counters', () => {
       'aliased-model': { requests: 1, failed: 1, input_tokens: 43, output_tokens: 10, cached_tokens: 0, reasoning_tokens: 11 },
     });
   });
+
+  it('count a passed-through stream the upstream drops midway as failed, and the client sees it break', async () => {
+    const { body } = equalSizedEvents(4);
+    const up = await upstream(() => ({ headers: SSE, body, chunkSize: 64, delayMs: 5, cutOff: true }));
+    const p = await proxy(`${fakeProviderConfig(up.url)}\nrequest-retry: 0`);
+    const response = await postChat(p, { model: 'fake-model', messages: MESSAGES, stream: true });
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
+    await until(() => p.runtime.usage.snapshot().total.requests === 1, 'the dropped stream recorded');
+    expect(p.runtime.usage.snapshot().total).toMatchObject({ requests: 1, failed: 1 });
+  });
 });

@@ -19,33 +19,85 @@ export function outcomeOf(outcome: StreamOutcome, event: StreamEvent): void {
 }
 
 /**
- * A same-protocol upstream stream goes to the client as it is, piped by the runtime
- * without passing through our code chunk by chunk; a copy is read on the side and
- * watched for usage and errors once it is complete. (Usage comes at the end of every
- * protocol's stream, and streams are small next to the cost of touching each chunk.)
- * A client that leaves aborts the upstream request through its signal, ending both.
+ * A same-protocol upstream stream goes to the client byte for byte, each read passed on as
+ * it arrives, and is watched on the way for usage and errors (one text decode and framing
+ * parse per read; nothing is kept, so 1,000 long streams hold no copies). Reading runs up
+ * to READ_AHEAD reads ahead of the client, so a burst of events leaves in few socket
+ * writes. Cancelling the result cancels the upstream body; an upstream that breaks off
+ * breaks the client's stream the same way.
  */
 export function observeStream(
   body: ReadableStream<Uint8Array>,
   codec: OutboundCodec,
   onEnd: (outcome: StreamOutcome) => void,
 ): ReadableStream<Uint8Array> {
-  const [toClient, toWatcher] = body.tee();
-  void watchCopy(toWatcher, codec).then(onEnd);
-  return toClient;
+  const reader = body.getReader();
+  const watch = streamWatch(codec);
+  let ended = false;
+  const end = (how: { failed?: boolean; cancelled?: boolean }) => {
+    if (ended) return;
+    ended = true;
+    onEnd({ usage: watch.watcher.usage, failed: watch.watcher.failed || how.failed === true, cancelled: how.cancelled === true });
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch (error) {
+          // The client left (its signal aborts the upstream request), or the upstream broke off.
+          end((error as Error).name === 'AbortError' ? { cancelled: true } : { failed: true });
+          controller.error(error);
+          return;
+        }
+        if (read.done) {
+          watch.end();
+          end({});
+          controller.close();
+          return;
+        }
+        controller.enqueue(read.value);
+        watch.feed(read.value);
+      },
+      async cancel(reason) {
+        end({ cancelled: true });
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: READ_AHEAD },
+  );
 }
 
-async function watchCopy(copy: ReadableStream<Uint8Array>, codec: OutboundCodec): Promise<StreamOutcome> {
+/** Reads of the upstream body queued ahead of the client at most. */
+const READ_AHEAD = 16;
+
+/**
+ * The codec's watcher fed with the stream's bytes. It only counts: a stream it cannot
+ * parse (an event over the size limit) still reaches the client untouched, unwatched.
+ */
+function streamWatch(codec: OutboundCodec): { watcher: StreamWatcher; feed(bytes: Uint8Array): void; end(): void } {
   const watcher = codec.watchStream?.() ?? decodingWatcher(codec);
-  let cancelled = false;
-  try {
-    const parser = createFramingParser(codec.streamFraming, (message) => watcher.push(message));
-    parser.feed(await new Response(copy).text());
-    parser.end();
-  } catch {
-    cancelled = true;
-  }
-  return { usage: watcher.usage, failed: watcher.failed, cancelled };
+  const parser = createFramingParser(codec.streamFraming, (message) => watcher.push(message));
+  const decoder = new TextDecoder();
+  let broken = false;
+  const guarded = (step: () => void) => {
+    if (broken) return;
+    try {
+      step();
+    } catch {
+      broken = true;
+    }
+  };
+  return {
+    watcher,
+    feed: (bytes) => guarded(() => parser.feed(decoder.decode(bytes, { stream: true }))),
+    end: () =>
+      guarded(() => {
+        parser.feed(decoder.decode());
+        parser.end();
+      }),
+  };
 }
 
 /** The general watcher: the protocol's own stream decoder, for codecs without a cheaper one. */

@@ -15,6 +15,8 @@ export interface CannedResponse {
   body: Buffer | string;
   chunkSize?: number;
   delayMs?: number;
+  /** Break the connection once the body is written, without ending the response (a dropped stream). */
+  cutOff?: boolean;
 }
 
 export type Responder = (request: RecordedRequest) => CannedResponse | Promise<CannedResponse>;
@@ -52,7 +54,8 @@ export async function startFakeUpstream(responder: Responder): Promise<FakeUpstr
       res.write(body.subarray(offset, offset + size));
       if (canned.delayMs) await new Promise((resolve) => setTimeout(resolve, canned.delayMs));
     }
-    res.end();
+    if (canned.cutOff) res.destroy();
+    else res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
