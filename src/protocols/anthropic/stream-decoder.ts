@@ -111,23 +111,23 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     this.open.set(index, { number: this.nextBlock++, ...block });
   }
 
+  // Called once per token: the events are written out in full rather than spread from a shared part.
   private delta(index: number, delta: AnthropicDelta): StreamEvent[] {
     const block = this.open.get(index);
     if (!block) return [];
-    const at = { choice: 0, block: block.number };
     switch (delta.type) {
       case 'text_delta':
-        return delta.text ? [{ type: 'text', ...at, text: delta.text }] : [];
+        return delta.text ? [{ type: 'text', choice: 0, block: block.number, text: delta.text }] : [];
       case 'thinking_delta':
-        return delta.thinking ? [{ type: 'reasoning', ...at, text: delta.thinking }] : [];
+        return delta.thinking ? [{ type: 'reasoning', choice: 0, block: block.number, text: delta.thinking }] : [];
       case 'signature_delta': {
         const signature = signatureFromUpstream(delta.signature);
-        return signature ? [{ type: 'signature', ...at, signature }] : [];
+        return signature ? [{ type: 'signature', choice: 0, block: block.number, signature }] : [];
       }
       case 'input_json_delta':
         if (!delta.partial_json) return [];
         block.fallbackArguments = undefined;
-        return [{ type: 'tool_arguments', ...at, delta: delta.partial_json }];
+        return [{ type: 'tool_arguments', choice: 0, block: block.number, delta: delta.partial_json }];
       default:
         // citations_delta: the canonical model carries no citations.
         return [];

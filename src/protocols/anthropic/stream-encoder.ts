@@ -2,6 +2,7 @@ import type { ReasoningSignature } from '../../core/request.ts';
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { ClientContext, StreamEncoder } from '../codec.ts';
+import { jsonTemplate } from '../json-template.ts';
 import { messageId } from './encode-response.ts';
 import { anthropicErrorBody } from './errors.ts';
 import { finishReasonToAnthropic } from './map-finish-reason.ts';
@@ -25,7 +26,12 @@ interface Block {
    * signature for it can still be placed in front of it.
    */
   ready: boolean;
+  /** Its content_block_delta frames by delta type, once open: all but the text is the same every time. */
+  deltaFrames: Partial<Record<TextDelta['type'], (text: string) => string>>;
 }
+
+/** The deltas that carry one string: one per token, written from a template. */
+type TextDelta = Extract<AnthropicDelta, { type: 'text_delta' | 'thinking_delta' | 'input_json_delta' }>;
 
 /** Refusal text has no upstream block: it gets a text block of its own under this number. */
 const REFUSAL = -1;
@@ -135,7 +141,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 
   private add(number: number, start: AnthropicOutputBlock): string {
     if (this.blocks.has(number)) return '';
-    const block: Block = { start, index: this.nextIndex++, status: 'waiting', held: [], ended: false, ready: start.type !== 'tool_use' };
+    const block: Block = { start, index: this.nextIndex++, status: 'waiting', held: [], ended: false, ready: start.type !== 'tool_use', deltaFrames: {} };
     this.blocks.set(number, block);
     this.waiting.push(block);
     if (start.type === 'tool_use') this.toolCalls = true;
@@ -150,7 +156,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
       return this.advance();
     }
     if (block?.status !== 'open') return '';
-    return frame({ type: 'content_block_delta', index: block.index, delta });
+    return deltaFrame(block, delta);
   }
 
   /**
@@ -160,7 +166,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
    */
   private signToolCall(call: Block, signature: ReasoningSignature): string {
     if (call.status !== 'waiting') return '';
-    const carrier: Block = { start: signatureCarrier(signature), index: call.index, status: 'waiting', held: [], ended: true, ready: true };
+    const carrier: Block = { start: signatureCarrier(signature), index: call.index, status: 'waiting', held: [], ended: true, ready: true, deltaFrames: {} };
     for (const block of this.waiting) if (block.index >= call.index) block.index += 1;
     this.nextIndex += 1;
     this.waiting.splice(this.waiting.indexOf(call), 0, carrier);
@@ -169,7 +175,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 
   /** A signature for a thinking block already closed on the wire: an empty signed thinking block, in turn. */
   private lateSignature(signature: ReasoningSignature): string {
-    const carrier: Block = { start: signatureCarrier(signature), index: this.nextIndex++, status: 'waiting', held: [], ended: true, ready: true };
+    const carrier: Block = { start: signatureCarrier(signature), index: this.nextIndex++, status: 'waiting', held: [], ended: true, ready: true, deltaFrames: {} };
     this.waiting.push(carrier);
     return this.advance();
   }
@@ -201,7 +207,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     block.status = 'open';
     this.current = block;
     let out = frame({ type: 'content_block_start', index: block.index, content_block: block.start });
-    for (const delta of block.held) out += frame({ type: 'content_block_delta', index: block.index, delta });
+    for (const delta of block.held) out += deltaFrame(block, delta);
     block.held = [];
     return out;
   }
@@ -223,6 +229,44 @@ function blockStart(event: Extract<StreamEvent, { type: 'block_start' }>): Anthr
       return { type: 'redacted_thinking', data: event.data };
     case 'tool_call':
       return { type: 'tool_use', id: event.id, name: event.name, input: {} };
+  }
+}
+
+/** The string a text-like delta carries, or undefined for other deltas. */
+function deltaText(delta: AnthropicDelta): string | undefined {
+  switch (delta.type) {
+    case 'text_delta':
+      return delta.text;
+    case 'thinking_delta':
+      return delta.thinking;
+    case 'input_json_delta':
+      return delta.partial_json;
+    default:
+      return undefined;
+  }
+}
+
+/** content_block_delta of an open block (its index no longer moves): the same bytes as frame(). */
+function deltaFrame(block: Block, delta: AnthropicDelta): string {
+  const text = deltaText(delta);
+  if (text === undefined) return frame({ type: 'content_block_delta', index: block.index, delta });
+  const type = delta.type as TextDelta['type'];
+  const write = (block.deltaFrames[type] ??= jsonTemplate((value) => ({
+    type: 'content_block_delta',
+    index: block.index,
+    delta: withText(type, value),
+  })));
+  return `event: content_block_delta\ndata: ${write(text)}\n\n`;
+}
+
+function withText(type: TextDelta['type'], text: string): TextDelta {
+  switch (type) {
+    case 'text_delta':
+      return { type, text };
+    case 'thinking_delta':
+      return { type, thinking: text };
+    case 'input_json_delta':
+      return { type, partial_json: text };
   }
 }
 

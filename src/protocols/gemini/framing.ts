@@ -2,17 +2,17 @@
 export interface StreamFraming {
   readonly contentType: string;
   element(json: unknown): string;
+  /** How an element's JSON is written. */
+  stringify(json: unknown): string;
+  /** An element already written by stringify(). */
+  elementText(text: string): string;
   /** What ends the body once nothing else follows. */
   close(): string;
 }
 
 /** `?alt=sse`: one `data:` event per element, ended with CRLF CRLF as Google does. */
 export function sseFraming(): StreamFraming {
-  return {
-    contentType: 'text/event-stream',
-    element: (json) => `data: ${JSON.stringify(json)}\r\n\r\n`,
-    close: () => '',
-  };
+  return framing('text/event-stream', (json) => JSON.stringify(json), (text) => `data: ${text}\r\n\r\n`, () => '');
 }
 
 /**
@@ -21,9 +21,14 @@ export function sseFraming(): StreamFraming {
  */
 export function jsonArrayFraming(): StreamFraming {
   let count = 0;
-  return {
-    contentType: 'application/json; charset=UTF-8',
-    element: (json) => `${count++ === 0 ? '[' : '\n,\r\n'}${JSON.stringify(json, null, 2)}`,
-    close: () => (count === 0 ? '[]' : '\n]'),
-  };
+  return framing(
+    'application/json; charset=UTF-8',
+    (json) => JSON.stringify(json, null, 2),
+    (text) => `${count++ === 0 ? '[' : '\n,\r\n'}${text}`,
+    () => (count === 0 ? '[]' : '\n]'),
+  );
+}
+
+function framing(contentType: string, stringify: (json: unknown) => string, elementText: (text: string) => string, close: () => string): StreamFraming {
+  return { contentType, stringify, elementText, element: (json) => elementText(stringify(json)), close };
 }

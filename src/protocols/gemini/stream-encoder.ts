@@ -1,6 +1,7 @@
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
 import type { ReasoningSignature, ToolCallPart } from '../../core/request.ts';
 import type { ClientContext, StreamEncoder } from '../codec.ts';
+import { jsonTemplate } from '../json-template.ts';
 import { tagSignature } from '../signature-tag.ts';
 import { functionCallPart } from './encode-parts.ts';
 import { googleErrorBody } from './errors.ts';
@@ -27,6 +28,8 @@ interface ChoiceState {
   /** Blocks in start order: the first one streams, later ones wait their turn. */
   blocks: Block[];
   carrier: SignatureCarrier;
+  /** The element around one text or thought part: all but the text is the same every time. */
+  textElements: { text?: (text: string) => string; thought?: (text: string) => string };
   finish?: FinishReason;
   madeToolCalls: boolean;
 }
@@ -68,6 +71,7 @@ export class GeminiStreamEncoder implements StreamEncoder {
     switch (event.type) {
       case 'start':
         this.responseId = event.id;
+        for (const state of this.choices.values()) state.textElements = {};
         return '';
       case 'block_start': {
         const state = this.choice(event.choice);
@@ -184,12 +188,28 @@ export class GeminiStreamEncoder implements StreamEncoder {
     const { carrier } = this.choice(choice);
     const out = parts.flatMap((part) => carrier.push(part));
     if (out.length === 0) return '';
-    return this.element({ candidates: [{ content: { role: 'model', parts: out }, index: choice }] });
+    if (out.length === 1 && isTextOnly(out[0]!)) return this.textElement(choice, out[0]!.text!, out[0]!.thought === true);
+    return this.element(partsElement(choice, out));
+  }
+
+  /** An element of one text or thought part (the per-token path): the same bytes as element(), from a template. */
+  private textElement(choice: number, text: string, thought: boolean): string {
+    const elements = this.choice(choice).textElements;
+    const write = (elements[thought ? 'thought' : 'text'] ??= jsonTemplate(
+      (value) => this.full(partsElement(choice, [thought ? { text: value, thought: true } : { text: value }])),
+      this.framing.stringify,
+    ));
+    return this.framing.elementText(write(text));
   }
 
   private element(response: GenerateContentResponse): string {
+    return this.framing.element(this.full(response));
+  }
+
+  /** The element as it goes out: with model and response id, wrapped when asked. */
+  private full(response: GenerateContentResponse): unknown {
     const full: GenerateContentResponse = { ...response, modelVersion: this.context.model, responseId: this.responseId };
-    return this.framing.element(this.options.wrap ? this.options.wrap(full) : full);
+    return this.options.wrap ? this.options.wrap(full) : full;
   }
 
   private block(choice: number, number: number): Block | undefined {
@@ -199,11 +219,20 @@ export class GeminiStreamEncoder implements StreamEncoder {
   private choice(index: number): ChoiceState {
     let state = this.choices.get(index);
     if (!state) {
-      state = { blocks: [], carrier: new SignatureCarrier(), madeToolCalls: false };
+      state = { blocks: [], carrier: new SignatureCarrier(), madeToolCalls: false, textElements: {} };
       this.choices.set(index, state);
     }
     return state;
   }
+}
+
+function partsElement(choice: number, parts: GeminiPart[]): GenerateContentResponse {
+  return { candidates: [{ content: { role: 'model', parts }, index: choice }] };
+}
+
+/** `{text}` or `{text, thought: true}` and nothing else. */
+function isTextOnly(part: GeminiPart): boolean {
+  return typeof part.text === 'string' && Object.keys(part).length === (part.thought === true ? 2 : 1);
 }
 
 export function createGeminiStreamEncoder(context: ClientContext, options: GeminiStreamOptions = { framing: 'sse' }): GeminiStreamEncoder {

@@ -1,15 +1,21 @@
 import { newId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/response.ts';
 import type { ClientContext, StreamEncoder } from '../codec.ts';
+import { jsonTemplate } from '../json-template.ts';
 import { openAIErrorBody } from './errors.ts';
 import { finishReasonToChat } from './map-finish-reason.ts';
 import type { ChatChunkChoice, ChatCompletionChunk, ChatUsage } from './types.ts';
 import { tokenUsageToChat } from './usage.ts';
 
+/** The delta fields that carry text. */
+type TextField = 'content' | 'reasoning_content' | 'refusal';
+
 /** Per choice: which canonical block is which tool-call index, and whether the role was sent. */
 interface ChoiceState {
   sentRole: boolean;
   toolIndex: Map<number, number>;
+  /** The chunk around each text field, once the role is sent: all but the text is the same every time. */
+  textChunks: Partial<Record<TextField, (text: string) => string>>;
 }
 
 /** Canonical stream events → `chat.completion.chunk` SSE. */
@@ -30,6 +36,7 @@ export class ChatStreamEncoder implements StreamEncoder {
       case 'start':
         this.id = event.id.startsWith('chatcmpl') ? event.id : `chatcmpl-${event.id}`;
         this.created = event.created;
+        for (const state of this.choices.values()) state.textChunks = {};
         return '';
       case 'block_start': {
         if (event.kind !== 'tool_call') return '';
@@ -41,12 +48,12 @@ export class ChatStreamEncoder implements StreamEncoder {
         });
       }
       case 'text':
-        return this.delta(event.choice, { content: event.text });
+        return this.textDelta(event.choice, 'content', event.text);
       case 'reasoning':
         // DeepSeek's field: the one most Chat clients (and SDK users) read reasoning from.
-        return this.delta(event.choice, { reasoning_content: event.text });
+        return this.textDelta(event.choice, 'reasoning_content', event.text);
       case 'refusal':
-        return this.delta(event.choice, { refusal: event.text });
+        return this.textDelta(event.choice, 'refusal', event.text);
       case 'tool_arguments': {
         const index = this.choice(event.choice).toolIndex.get(event.block);
         if (index === undefined) return '';
@@ -75,6 +82,16 @@ export class ChatStreamEncoder implements StreamEncoder {
     return this.chunk([{ index: choice, delta: { ...this.roleOnce(choice), ...delta }, finish_reason: null }]);
   }
 
+  /** One text field's delta: the same bytes as delta(), from a template once the role is out (the per-token path). */
+  private textDelta(choice: number, field: TextField, text: string): string {
+    const state = this.choice(choice);
+    if (!state.sentRole) return this.delta(choice, { [field]: text });
+    const write = (state.textChunks[field] ??= jsonTemplate((value) =>
+      this.chunkObject([{ index: choice, delta: { [field]: value }, finish_reason: null }]),
+    ));
+    return `data: ${write(text)}\n\n`;
+  }
+
   /** The first delta of each choice carries the role, as OpenAI's do. */
   private roleOnce(choice: number): { role?: string } {
     const state = this.choice(choice);
@@ -84,6 +101,10 @@ export class ChatStreamEncoder implements StreamEncoder {
   }
 
   private chunk(choices: ChatChunkChoice[], usage?: ChatUsage): string {
+    return `data: ${JSON.stringify(this.chunkObject(choices, usage))}\n\n`;
+  }
+
+  private chunkObject(choices: ChatChunkChoice[], usage?: ChatUsage): ChatCompletionChunk {
     const chunk: ChatCompletionChunk = {
       id: this.id,
       object: 'chat.completion.chunk',
@@ -92,13 +113,13 @@ export class ChatStreamEncoder implements StreamEncoder {
       choices,
     };
     if (usage) chunk.usage = usage;
-    return `data: ${JSON.stringify(chunk)}\n\n`;
+    return chunk;
   }
 
   private choice(index: number): ChoiceState {
     let state = this.choices.get(index);
     if (!state) {
-      state = { sentRole: false, toolIndex: new Map() };
+      state = { sentRole: false, toolIndex: new Map(), textChunks: {} };
       this.choices.set(index, state);
     }
     return state;

@@ -1,0 +1,23 @@
+/** A string no JSON writer produces from ordinary values; it stands in for the variable field. */
+const MARKER = '\u0000llm-mux\u0000';
+const MARKER_JSON = JSON.stringify(MARKER);
+
+/**
+ * `JSON.stringify(build(value))` for a stream of values that differ in one string field
+ * (a text delta, once per chunk): the object is stringified once around a marker and each
+ * value's own JSON is put in the marker's place, so only the string is stringified per
+ * chunk. The result is the same text (with a `stringify` that indents, too: a string is
+ * written the same at any depth). If the marker shows up more than once (a client put
+ * it in the model name), every value is stringified in full instead.
+ */
+export function jsonTemplate(
+  build: (value: string) => unknown,
+  stringify: (json: unknown) => string = (json) => JSON.stringify(json),
+): (value: string) => string {
+  const template = stringify(build(MARKER));
+  const at = template.indexOf(MARKER_JSON);
+  if (at < 0 || template.indexOf(MARKER_JSON, at + 1) >= 0) return (value) => stringify(build(value));
+  const before = template.slice(0, at);
+  const after = template.slice(at + MARKER_JSON.length);
+  return (value) => before + JSON.stringify(value) + after;
+}
