@@ -2,13 +2,14 @@
 // empty directory, must init, serve and proxy a chat request without the repository beside it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOAuthServer } from './support/fake-oauth-server.ts';
 import { secretServiceUnavailable, startSecretService } from './support/secret-service.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -266,4 +267,89 @@ describe('compiled binary', () => {
     const exit = await Promise.race([exited(server), deadline.promise]).finally(deadline.cancel);
     expect(exit, `--- stdout\n${serverOutput.stdout()}\n--- stderr\n${serverOutput.stderr()}`).toEqual({ code: 0, signal: null });
   });
+
+  // The login code (loopback HTTP, device polling, the lock, the credential store) runs under Bun too.
+  it('logs in to a subscription with a device code, then serves a request with its token', async () => {
+    const upstreamPort = upstream ? (upstream.address() as AddressInfo).port : await startUpstream();
+    const oauth = await startFakeOAuthServer({
+      clientId: 'qwen-test',
+      tokenEncoding: 'form',
+      deviceInterval: 0.01,
+      devicePolls: ['authorization_pending'],
+      extraTokenFields: { resource_url: `http://127.0.0.1:${upstreamPort}` },
+    });
+    try {
+      const subscriptionConfig = join(workDir, 'subscription', 'config.yaml');
+      await mkdir(join(workDir, 'subscription'));
+      await writeFile(
+        subscriptionConfig,
+        [
+          'credential-store: file',
+          'providers:',
+          '  qwen:',
+          `    endpoints: {device-code: "${oauth.url}/device/code", token: "${oauth.url}/token"}`,
+          '    identity: {client-id: qwen-test}',
+          '    models: [qwen3-coder-plus]',
+          '',
+        ].join('\n'),
+      );
+      const login = await run('./llm-mux', ['login', 'qwen', '--no-browser', '--config', subscriptionConfig], binDir);
+      expect(login.code, describeResult(login)).toBe(0);
+      expect(stripAnsi(login.stdout)).toMatch(/Added Qwen Code .* account default \(qwen-[0-9a-f]{6}\)/);
+
+      const server = start('./llm-mux', ['serve', '--config', subscriptionConfig, '--port', '0'], binDir);
+      const [url] = await waitForOutput(server, collect(server), /http:\/\/127\.0\.0\.1:[1-9]\d*/, 15_000);
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 10_000 });
+      const completion = await client.chat.completions.create({ model: 'qwen3-coder-plus', messages: [{ role: 'user', content: 'hi' }] });
+      expect(completion.choices[0]?.message.content).toBe(REPLY);
+      const forwarded = upstreamRequests.at(-1)!;
+      expect(forwarded.headers.authorization).toMatch(/^Bearer access-/);
+      expect(forwarded.headers['x-dashscope-authtype']).toBe('qwen-oauth');
+      server.kill('SIGTERM');
+      await exited(server);
+    } finally {
+      await oauth.close();
+    }
+  });
+
+  // Bun's fetch queues what goes beyond BUN_CONFIG_MAX_HTTP_REQUESTS (256 unless set) without a timeout.
+  it('serve keeps more than 256 upstream requests open at once', async () => {
+    const wanted = 300;
+    const held: ServerResponse[] = [];
+    let allOpen!: () => void;
+    const opened = new Promise<void>((resolve) => (allOpen = resolve));
+    // Answers nothing until `wanted` requests are open together: a capped proxy never gets there.
+    const holding = createServer((req, res) => {
+      req.resume();
+      held.push(res);
+      if (held.length === wanted) allOpen();
+    });
+    const holdingPort = await new Promise<number>((resolve) => holding.listen(0, '127.0.0.1', () => resolve((holding.address() as AddressInfo).port)));
+    try {
+      const manyConfig = join(workDir, 'many', 'config.yaml');
+      await mkdir(join(workDir, 'many'));
+      const provider = `{name: held, base-url: "http://127.0.0.1:${holdingPort}/v1", api-keys: [sk-held], models: [held-model]}`;
+      await writeFile(manyConfig, ['credential-store: file', 'providers:', `  openai-compatible: [${provider}]`, ''].join('\n'));
+      const serveEnv = { ...env };
+      delete serveEnv.BUN_CONFIG_MAX_HTTP_REQUESTS;
+      const server = start('./llm-mux', ['serve', '--config', manyConfig, '--port', '0'], binDir, serveEnv);
+      const [url] = await waitForOutput(server, collect(server), /http:\/\/127\.0\.0\.1:[1-9]\d*/, 15_000);
+
+      const body = JSON.stringify({ model: 'held-model', messages: [{ role: 'user', content: 'hi' }] });
+      const answers = Array.from({ length: wanted }, () =>
+        fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((response) => response.status),
+      );
+      const deadline = rejectAfter(15_000, `fewer than ${wanted} upstream requests were open at once after 15 s`);
+      await Promise.race([opened, deadline.promise]).finally(deadline.cancel);
+      const completion = { id: 'c', object: 'chat.completion', created: 1, model: 'held-model', choices: [{ index: 0, message: { role: 'assistant', content: REPLY }, finish_reason: 'stop' }] };
+      for (const response of held) response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion));
+      expect(new Set(await Promise.all(answers))).toEqual(new Set([200]));
+      server.kill('SIGTERM');
+      await exited(server);
+    } finally {
+      for (const response of held) if (!response.writableEnded) response.destroy();
+      holding.closeAllConnections();
+      await new Promise<void>((resolve) => holding.close(() => resolve()));
+    }
+  }, 40_000);
 });

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: `serve` may restart itself here, before the rest of the CLI is loaded for nothing.
+import './fetch-limit.ts';
 import { Command } from 'commander';
 import { registerAccounts } from './accounts.ts';
 import { registerCredentials } from './credentials.ts';
