@@ -3,7 +3,7 @@
  * the server run from source, under the same load as `bench/run.ts --suite translated`.
  *
  *   npx tsx bench/profile.ts [--client openai-chat] [--upstream anthropic] [--chunks 500]
- *                            [--duration 10] [--connections 50] [--top 25] [--out <dir>]
+ *                            [--mode streaming|non-streaming] [--duration 10] [--connections 50] [--top 25] [--out <dir>]
  *                            [--source <llm-mux checkout>]
  *
  * Starts the fake upstream and `bun --cpu-prof src/cli/main.ts serve` (from this checkout,
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { installCleanup, onExit, stopChild, stopChildren } from './lib/children.ts';
 import type { ClientProtocol } from './lib/clients.ts';
-import { runRequestLoad } from './lib/load.ts';
+import { runRequestLoad, type Mode } from './lib/load.ts';
 import { REPO_ROOT, startLlmMux, startUpstream } from './lib/stack.ts';
 import { checkWorkload, providerConfig, workloadRequest, WORKLOADS, type Workload } from './lib/translated.ts';
 import { UPSTREAM_PROTOCOLS, type UpstreamProtocol } from './fake-upstream.ts';
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
       client: { type: 'string', default: 'openai-chat' },
       upstream: { type: 'string', default: 'anthropic' },
       chunks: { type: 'string', default: '500' },
+      mode: { type: 'string', default: 'streaming' },
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '50' },
       top: { type: 'string', default: '25' },
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   };
   const known = WORKLOADS.find((candidate) => candidate.client === workload.client && candidate.upstream === workload.upstream);
   const chunks = Number(values.chunks);
+  const mode = oneOf<Mode>('mode', values.mode, ['streaming', 'non-streaming']);
   const durationS = Number(values.duration);
   const connections = Number(values.connections);
   if (![chunks, durationS, connections].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--chunks, --duration and --connections take positive integers');
@@ -150,9 +152,9 @@ async function main(): Promise<void> {
   const command = { command: bun, args: ['--cpu-prof', `--cpu-prof-dir=${out}`, join(source, 'src/cli/main.ts')], label: 'bun --cpu-prof src/cli/main.ts' };
   sourceRoot = source;
   const llmMux = await startLlmMux(command, providerConfig(upstream.url), join(workDir, 'llm-mux'));
-  await checkWorkload(llmMux.baseUrl, workload, chunks, CHUNK_SIZE);
-  process.stderr.write(`profiling ${known?.id ?? workload.id}, ${chunks} chunks: ${durationS} s, ${connections} connections\n`);
-  const result = await runRequestLoad(workloadRequest(llmMux.baseUrl, workload, chunks), connections, durationS);
+  await checkWorkload(llmMux.baseUrl, workload, chunks, CHUNK_SIZE, mode);
+  process.stderr.write(`profiling ${known?.id ?? workload.id}, ${chunks} chunks, ${mode}: ${durationS} s, ${connections} connections\n`);
+  const result = await runRequestLoad(workloadRequest(llmMux.baseUrl, workload, chunks, mode), connections, durationS);
   // serve closes gracefully on SIGTERM and exits; Bun writes the profile then.
   await stopChild(llmMux.child, 15_000);
 
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
   const times = selfTimes(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
   process.stdout.write(
     [
-      `## CPU profile: ${workload.id}, ${chunks} chunks, Bun from source${source === REPO_ROOT ? '' : ` in ${source}`}`,
+      `## CPU profile: ${workload.id}, ${chunks} chunks, ${mode}, Bun from source${source === REPO_ROOT ? '' : ` in ${source}`}`,
       '',
       `- Load: ${Math.round(result.requestsPerS)} req/s for ${durationS} s, ${connections} connections, ${result.failures} failures`,
       `- ${times.samples} samples (Bun samples every 1 ms while JavaScript runs, idle time is not sampled); shares are of all samples`,

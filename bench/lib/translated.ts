@@ -95,17 +95,17 @@ export async function checkAnswers(upstreamUrl: string, llmMuxUrl: string, chunk
   return seen.size;
 }
 
-/** Checks one workload's streamed answer through llm-mux; throws with the problem. */
-export async function checkWorkload(llmMuxUrl: string, workload: Workload, chunks: number, chunkSize: number): Promise<void> {
-  const problem = await checkOne({ name: workload.id, baseUrl: llmMuxUrl, client: workload.client, upstream: workload.upstream, mode: 'streaming', chunks }, chunkSize);
+/** Checks one workload's answer (streamed unless told) through llm-mux; throws with the problem. */
+export async function checkWorkload(llmMuxUrl: string, workload: Workload, chunks: number, chunkSize: number, mode: Mode = 'streaming'): Promise<void> {
+  const problem = await checkOne({ name: workload.id, baseUrl: llmMuxUrl, client: workload.client, upstream: workload.upstream, mode, chunks }, chunkSize);
   if (problem) throw new Error(`${workload.id}, ${chunks} chunks: ${problem}`);
 }
 
-/** The workload's request under load: the same body over and over, each answer checked for completeness. */
-export function workloadRequest(llmMuxUrl: string, workload: Workload, chunks: number): LoadRequest {
+/** The workload's request under load (streamed unless told): the same body over and over, each answer checked for completeness. */
+export function workloadRequest(llmMuxUrl: string, workload: Workload, chunks: number, mode: Mode = 'streaming'): LoadRequest {
   const spec = CLIENTS[workload.client];
   const model = modelOf(workload.upstream, chunks);
-  return { url: llmMuxUrl + spec.path(model, 'streaming'), body: spec.body(model, 'streaming'), verify: spec.looksComplete('streaming') };
+  return { url: llmMuxUrl + spec.path(model, mode), body: spec.body(model, mode), verify: spec.looksComplete(mode) };
 }
 
 async function checkOne(check: Check, chunkSize: number): Promise<string | undefined> {
