@@ -19,7 +19,7 @@ import {
 } from './code-assist-fakes.ts';
 import { unusedPort } from '../support/ports.ts';
 
-const provider = createAntigravityProvider({ onboardPollMs: 1 });
+const provider = createAntigravityProvider({ pollIntervalMs: 1 });
 const STREAM = loadFixture('gemini/gemini-3-pro-function-call-thought-signature.sse');
 const ANSWER = JSON.parse(loadFixture('gemini/gemini-3-flash-generatecontent-3-parallel-function-calls.json').body.toString('utf8')) as unknown;
 const METADATA = { ideType: 'ANTIGRAVITY', platform: 'PLATFORM_UNSPECIFIED', pluginType: 'GEMINI' };

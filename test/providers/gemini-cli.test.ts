@@ -17,7 +17,7 @@ import {
   type CloudCodeScript,
 } from './code-assist-fakes.ts';
 
-const provider = createGeminiCliProvider({ onboardPollMs: 1 });
+const provider = createGeminiCliProvider({ pollIntervalMs: 1 });
 const STREAM = loadFixture('gemini/gemini-2.5-pro-thought-parts.sse');
 const ANSWER = loadFixture('gemini/gemini-3-flash-generatecontent-3-parallel-function-calls.json');
 const REQUEST = { contents: [{ role: 'user', parts: [{ text: 'How do I cross the street?' }] }], generationConfig: { temperature: 0.2 } };

@@ -3,6 +3,7 @@ import type { Credentials } from '../../accounts/types.ts';
 import { isRecord } from '../code-assist/api.ts';
 import { googleRefresher } from '../code-assist/google-oauth.ts';
 import { codeAssistLogin } from '../code-assist/login.ts';
+import { DEFAULT_ONBOARDING_PACE, type OnboardingPace } from '../code-assist/project.ts';
 import { unwrapCodeAssistAnswer } from '../code-assist/unwrap.ts';
 import type { UpstreamFetch } from '../http.ts';
 import { quotaAnswer } from '../quota.ts';
@@ -21,14 +22,8 @@ const ANTIGRAVITY_METADATA = { ideType: 'ANTIGRAVITY', platform: 'PLATFORM_UNSPE
 /** Gemini models the Antigravity backend serves (its Claude and GPT-OSS models need request rewriting not done here). */
 const MODELS = ['gemini-3-pro-high', 'gemini-3-pro-low', 'gemini-3-flash', 'gemini-2.5-flash', 'gemini-2.5-flash-lite'];
 
-export interface AntigravityOptions {
-  /** Wait between polls of an onboarding operation. */
-  onboardPollMs?: number;
-  onboardMaxPolls?: number;
-}
-
-/** Google's Antigravity IDE subscription through its OAuth client; the wait between onboarding polls can be shortened (tests). */
-export function createAntigravityProvider(options: AntigravityOptions = {}): SubscriptionProvider<'antigravity'> {
+/** Google's Antigravity IDE subscription through its OAuth client; `pace` shortens the onboarding polls (tests). */
+export function createAntigravityProvider(pace: Partial<OnboardingPace> = {}): SubscriptionProvider<'antigravity'> {
   return {
     id: 'antigravity',
     label: 'Antigravity (Google account)',
@@ -44,8 +39,8 @@ export function createAntigravityProvider(options: AntigravityOptions = {}): Sub
         discovery: {
           metadata: ANTIGRAVITY_METADATA,
           fallbackTier: 'free-tier',
-          pollIntervalMs: options.onboardPollMs ?? 5_000,
-          maxPolls: options.onboardMaxPolls ?? 24,
+          ...DEFAULT_ONBOARDING_PACE,
+          ...pace,
         },
       }),
     refresher: googleRefresher,

@@ -19,6 +19,10 @@ export interface ProjectDiscoveryOptions {
   maxPolls: number;
 }
 
+/** How patiently an onboarding operation is polled: as Gemini CLI does, 5 s apart, two minutes in all. */
+export type OnboardingPace = Pick<ProjectDiscoveryOptions, 'pollIntervalMs' | 'maxPolls'>;
+export const DEFAULT_ONBOARDING_PACE: OnboardingPace = { pollIntervalMs: 5_000, maxPolls: 24 };
+
 export interface DiscoveredProject {
   project: string;
   tier: string;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { wrapCodeAssistRequest } from '../../protocols/gemini/code-assist.ts';
 import { codeAssistLogin } from '../code-assist/login.ts';
+import { DEFAULT_ONBOARDING_PACE, type OnboardingPace } from '../code-assist/project.ts';
 import { googleRefresher } from '../code-assist/google-oauth.ts';
 import { unwrapCodeAssistAnswer } from '../code-assist/unwrap.ts';
 import type { SubscriptionProvider, SubscriptionSettings } from '../subscription.ts';
@@ -12,15 +13,8 @@ const GEMINI_CLI_METADATA = { ideType: 'IDE_UNSPECIFIED', platform: 'PLATFORM_UN
 
 const MODELS = ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-pro-preview', 'gemini-3-flash-preview'];
 
-export interface GeminiCliOptions {
-  /** Wait between polls of an onboarding operation (Gemini CLI waits 5 s). */
-  onboardPollMs?: number;
-  /** Polls before the onboarding counts as stuck. */
-  onboardMaxPolls?: number;
-}
-
-/** Gemini Code Assist through Gemini CLI's OAuth client; the wait between onboarding polls can be shortened (tests). */
-export function createGeminiCliProvider(options: GeminiCliOptions = {}): SubscriptionProvider<'gemini-cli'> {
+/** Gemini Code Assist through Gemini CLI's OAuth client; `pace` shortens the onboarding polls (tests). */
+export function createGeminiCliProvider(pace: Partial<OnboardingPace> = {}): SubscriptionProvider<'gemini-cli'> {
   return {
     id: 'gemini-cli',
     label: 'Gemini (Code Assist, Google account)',
@@ -36,8 +30,8 @@ export function createGeminiCliProvider(options: GeminiCliOptions = {}): Subscri
         discovery: {
           metadata: GEMINI_CLI_METADATA,
           fallbackTier: 'legacy-tier',
-          pollIntervalMs: options.onboardPollMs ?? 5_000,
-          maxPolls: options.onboardMaxPolls ?? 24,
+          ...DEFAULT_ONBOARDING_PACE,
+          ...pace,
         },
       }),
     refresher: googleRefresher,
