@@ -1,13 +1,17 @@
 import type { LoginUi } from '../providers/subscription.ts';
+import { startCallbackServer, parsePastedRedirect, type CallbackServer } from './callback-server.ts';
 import { AuthError } from './errors.ts';
-import { startCallbackServer, parsePastedRedirect } from './callback-server.ts';
 import { createPkce, randomState } from './pkce.ts';
 
 export interface BrowserLoginOptions {
   /** The provider's authorize URL for this login (redirect URI, state and PKCE challenge filled in). */
   authorizeUrl(params: { redirectUri: string; state: string; codeChallenge?: string }): string;
-  /** Where the loopback server listens: the port the client registered (0: any free port), the path and host of the redirect URI. */
-  callback: { port: number; path: string; redirectHost?: string };
+  /**
+   * Where the loopback server listens: the port the client registered (0: any free port),
+   * or the ports it registered, tried in order until one is free; the path and host of the
+   * redirect URI.
+   */
+  callback: { port: number | readonly number[]; path: string; redirectHost?: string };
   /** Send a PKCE challenge (S256). */
   pkce: boolean;
   ui: LoginUi;
@@ -37,7 +41,7 @@ export interface AuthorizationGrant {
 export async function authorizeInBrowser(options: BrowserLoginOptions): Promise<AuthorizationGrant> {
   const state = randomState();
   const pkce = options.pkce ? createPkce() : undefined;
-  const server = await startCallbackServer({ ...options.callback, state, timeoutMs: options.timeoutMs });
+  const server = await startOnFirstFreePort(options.callback, { state, timeoutMs: options.timeoutMs });
   const url = options.authorizeUrl({ redirectUri: server.redirectUri, state, codeChallenge: pkce?.challenge });
   const { ui } = options;
 
@@ -60,6 +64,22 @@ export async function authorizeInBrowser(options: BrowserLoginOptions): Promise<
   } finally {
     await server.close();
   }
+}
+
+/** The callback server on the first of the registered ports that is free; port_in_use (naming the last) when none is. */
+async function startOnFirstFreePort(
+  callback: BrowserLoginOptions['callback'],
+  options: { state: string; timeoutMs?: number },
+): Promise<CallbackServer> {
+  const ports = typeof callback.port === 'number' ? [callback.port] : callback.port;
+  for (const [index, port] of ports.entries()) {
+    try {
+      return await startCallbackServer({ ...callback, port, ...options });
+    } catch (error) {
+      if (!(error instanceof AuthError && error.code === 'port_in_use') || index === ports.length - 1) throw error;
+    }
+  }
+  throw new Error('no callback port given');
 }
 
 /**

@@ -39,8 +39,8 @@ export const SUBSCRIPTION_DEFAULTS = {
     identity: {
       'client-id': 'app_EMoamEEZ73f0CkXaXp7hrann',
       scopes: 'openid profile email offline_access',
-      /** The redirect URI registered for the client is fixed: http://localhost:1455/auth/callback. */
-      'callback-port': '1455',
+      /** The ports of the redirect URIs registered for the client (http://localhost:<port>/auth/callback), tried in order. */
+      'callback-port': '1455,1457',
       originator: 'codex_cli_rs',
       'client-version': '0.118.0',
       'user-agent': 'codex_cli_rs/0.118.0 (Linux; x86_64) unknown',

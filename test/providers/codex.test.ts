@@ -15,7 +15,7 @@ import { startFakeOAuthServer, type FakeOAuthServer } from '../support/fake-oaut
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { loadFixture, sseEvents } from '../support/fixtures.ts';
 import { scriptedLoginUi } from '../support/scripted-login-ui.ts';
-import { unusedPort } from '../support/ports.ts';
+import { occupiedPort, unusedPort } from '../support/ports.ts';
 
 const IDENTITY = SUBSCRIPTION_DEFAULTS.codex.identity;
 const upstreamFetch: UpstreamFetch = (url, init) => fetch(url, init);
@@ -60,13 +60,13 @@ describe('codex login', () => {
   });
   afterEach(() => fake.close());
 
-  const settings = (callbackPort = port) =>
+  const settings = (callbackPort: number | string = port) =>
     subscriptionSettings('codex', {
       endpoints: { authorize: `${fake.url}/authorize`, token: `${fake.url}/token` },
       identity: { 'client-id': fake.config.clientId, 'callback-port': String(callbackPort) },
     });
 
-  const login = (ui: LoginUi, callbackPort?: number) =>
+  const login = (ui: LoginUi, callbackPort?: number | string) =>
     codexProvider.login({ settings: settings(callbackPort), fetch: upstreamFetch, ui, noBrowser: false });
 
   it('logs in end to end: Codex authorize parameters, the fixed callback port, a form exchange with PKCE, the account from the id_token', async () => {
@@ -118,6 +118,19 @@ describe('codex login', () => {
     expect(result.credentials.expiresAt).toBe(exp * 1000);
     // No account claim: nothing invented for it.
     expect(result.credentials.extra).toBeUndefined();
+  });
+
+  it('moves on to the second registered port when the first is taken, as Codex does (1455, then 1457)', async () => {
+    const taken = await occupiedPort();
+    try {
+      const user = browserUser(() => fake.approve());
+      const result = await login(user.ui, `${taken.port},${port}`);
+      expect((await user.consent())?.status).toBe(200);
+      expect(result.email).toBeDefined();
+      expect(fake.authorizeRequests[0]!.get('redirect_uri')).toBe(`http://localhost:${port}/auth/callback`);
+    } finally {
+      await taken.close();
+    }
   });
 
   it('refuses at once when the callback port is taken, before any browser opens', async () => {

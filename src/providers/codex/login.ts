@@ -56,12 +56,12 @@ export function codexCredentials(tokens: TokenSet, extra: Record<string, string>
   return toCredentials({ ...tokens, expiresAt }, Object.keys(extra).length > 0 ? extra : undefined);
 }
 
-/** Browser login with PKCE on the one callback port OpenAI registered for the client. */
+/** Browser login with PKCE on a callback port OpenAI registered for the client (1455, else 1457, as Codex does). */
 export async function login(context: LoginContext<'codex'>): Promise<LoginResult> {
   const { settings } = context;
   const grant = await authorizeInBrowser({
     authorizeUrl: (params) => authorizeUrl(settings, params),
-    callback: { port: Number(settings.identity['callback-port']), path: '/auth/callback', redirectHost: 'localhost' },
+    callback: { port: settings.identity['callback-port'].split(',').map(Number), path: '/auth/callback', redirectHost: 'localhost' },
     pkce: true,
     ui: context.ui,
     noBrowser: context.noBrowser,
