@@ -139,6 +139,25 @@ describe('GET /v0/management/accounts/:id/quota', () => {
     }
   });
 
+  it('refreshes once and asks again when the usage endpoint refuses a token that has not expired', async () => {
+    const refused = await startProxy(configYaml, {
+      managementKey: true,
+      beforeStart: (dir) => seedAccounts(dir, [{ id: 'claude-revoked', provider: 'claude', label: 'revoked', oauth: oauth('revoked-token', 'sk-ant-ort01-old') }]),
+    });
+    try {
+      const seen = upstream.requests.length;
+      const response = await quota('claude-revoked', refused);
+      expect(response.status).toBe(200);
+      expect(upstream.requests.slice(seen).map((request) => [request.url, request.headers.authorization])).toEqual([
+        ['/claude/usage', 'Bearer revoked-token'],
+        ['/claude/token', undefined],
+        ['/claude/usage', 'Bearer sk-ant-oat01-refreshed'],
+      ]);
+    } finally {
+      await refused.close();
+    }
+  });
+
   it('answers 404 for an unknown account', async () => {
     const response = await quota('claude-nope');
     expect(response.status).toBe(404);

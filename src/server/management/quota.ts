@@ -25,7 +25,14 @@ export function registerQuotaRoute(app: Hono, runtime: Runtime): void {
     const id = c.req.param('id');
     const provider = quotaProvider(runtime, id);
     const credentials = await runtime.tokens.credentials(id);
-    const report = await readQuota(provider, runtime.config, credentials, runtime.state.fetch).catch((error: unknown) => {
+    const read = (usable: UsableCredentials) => readQuota(provider, runtime.config, usable, runtime.state.fetch);
+    const report = await read(credentials)
+      // A token refused before its expiry (revoked, or renewed by another client): refreshed once, as requests are.
+      .catch(async (error: unknown) => {
+        if (!(error instanceof QuotaError && error.upstreamStatus === 401)) throw error;
+        return read(await runtime.tokens.refreshAfterUnauthorized(id, credentials.accessToken));
+      })
+      .catch((error: unknown) => {
       if (!(error instanceof QuotaError)) throw error;
       // QuotaError messages name the endpoint and the upstream's status and message, never a token.
       runtime.logger.warn('account quota not read', { account: id, provider, error: error.message, status: error.upstreamStatus });
