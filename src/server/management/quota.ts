@@ -33,11 +33,11 @@ export function registerQuotaRoute(app: Hono, runtime: Runtime): void {
         return read(await runtime.tokens.refreshAfterUnauthorized(id, credentials.accessToken));
       })
       .catch((error: unknown) => {
-      if (!(error instanceof QuotaError)) throw error;
-      // QuotaError messages name the endpoint and the upstream's status and message, never a token.
-      runtime.logger.warn('account quota not read', { account: id, provider, error: error.message, status: error.upstreamStatus });
-      throw new ProxyError('upstream', error.message, { status: 502, code: 'quota_upstream_error' });
-    });
+        if (!(error instanceof QuotaError)) throw error;
+        // QuotaError messages name the endpoint and the upstream's status and message, never a token.
+        runtime.logger.warn('account quota not read', { account: id, provider, error: error.message, status: error.upstreamStatus });
+        throw new ProxyError('upstream', error.message, { status: 502, code: 'quota_upstream_error' });
+      });
     const answer: AccountQuota = { id, provider, ...report };
     return c.json(answer);
   });
