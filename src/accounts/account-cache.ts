@@ -50,7 +50,8 @@ export class AccountCache {
   lazyStore(setting: () => CredentialStoreSetting): AccountStoreContract {
     const store = () => this.store(setting());
     return {
-      list: async () => (await store()).list(),
+      // No accounts, no secret store: the background refresh must not probe a keychain for nothing.
+      list: async () => ((await this.index.list()).length === 0 ? [] : (await store()).list()),
       get: async (id) => (await store()).get(id),
       add: async (record, credentials) => (await store()).add(record, credentials),
       credentials: async (id) => (await store()).credentials(id),

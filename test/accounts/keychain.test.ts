@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AccountCache } from '../../src/accounts/account-cache.ts';
 import { AccountStore } from '../../src/accounts/account-store.ts';
 import { FileSecretStore } from '../../src/accounts/secret-store/file.ts';
 import { KEYCHAIN_SERVICE, KeychainSecretStore } from '../../src/accounts/secret-store/keychain.ts';
@@ -138,6 +139,15 @@ describe.skipIf(process.platform !== 'linux')('without a reachable keychain (Lin
     expect((store as FileSecretStore).path).toBe(join(dir, 'credentials.json'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^OS keychain not usable \(.*D-?Bus.*\); storing credentials in .*credentials\.json \(mode 0600\) instead/i);
+  }, 60_000);
+
+  it('the daemon touches no keychain while there are no accounts: the token refresh lists nothing', async () => {
+    const cache = new AccountCache(dir, warn);
+    const accounts = cache.lazyStore(() => 'keychain');
+    expect(await accounts.list()).toEqual([]);
+    await cache.index.add({ id: 'claude-1', provider: 'claude', label: 'me', createdAt: new Date().toISOString(), state: 'active' });
+    // With an account to list, the store is opened, and says why it cannot be.
+    await expect(accounts.list()).rejects.toBeInstanceOf(KeychainUnavailableError);
   }, 60_000);
 
   it('keychain fails with an error that says why and what to do', async () => {
