@@ -2,6 +2,7 @@
  * Session affinity: a conversation keeps the account that served its last turn, so the
  * upstream's prompt cache for it stays warm there (caches are per account).
  */
+import { isRecord } from '../core/json.ts';
 import { createHash } from 'node:crypto';
 
 /** Bindings kept at most; beyond that the least recently used go first. */
@@ -44,12 +45,6 @@ export class AffinityTable {
   }
 }
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * The conversation key of a request, from the parsed client body of any inbound protocol
  * (or a CanonicalRequest), undefined when there is nothing to key on:
@@ -63,8 +58,8 @@ function isObject(value: unknown): value is JsonObject {
  * Keys are prefixed by source so the three kinds never collide.
  */
 export function affinityKey(body: unknown): string | undefined {
-  if (!isObject(body)) return undefined;
-  const userId = isObject(body.metadata) ? body.metadata.user_id : undefined;
+  if (!isRecord(body)) return undefined;
+  const userId = isRecord(body.metadata) ? body.metadata.user_id : undefined;
   if (typeof userId === 'string' && userId !== '') return `user:${userId}`;
   if (typeof body.prompt_cache_key === 'string' && body.prompt_cache_key !== '') return `cache:${body.prompt_cache_key}`;
   const opening = openingText(body);
@@ -77,13 +72,13 @@ export function affinityKey(body: unknown): string | undefined {
  * `systemInstruction`, Chat/Responses system and developer messages) and the first user
  * message (`messages`, `input`, `contents`; legacy `prompt`), as text.
  */
-function openingText(body: JsonObject): string {
+function openingText(body: Record<string, unknown>): string {
   const parts = [textOf(body.system ?? body.instructions ?? body.systemInstruction)];
   const list = body.messages ?? body.input ?? body.contents;
   if (typeof list === 'string') parts.push(list);
   else if (Array.isArray(list)) {
     for (const item of list) {
-      if (!isObject(item)) continue;
+      if (!isRecord(item)) continue;
       if (item.role === 'system' || item.role === 'developer') parts.push(textOf(item.content));
       // Gemini lets a single-turn request leave out the user role.
       else if (item.role === 'user' || (item.role === undefined && item.type === undefined)) {
@@ -100,7 +95,7 @@ function openingText(body: JsonObject): string {
 function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return value.map(textOf).filter((text) => text !== '').join('\n');
-  if (!isObject(value)) return '';
+  if (!isRecord(value)) return '';
   if (typeof value.text === 'string') return value.text;
   return textOf(value.content ?? value.parts);
 }

@@ -3,6 +3,7 @@
  * from whatever the upstream said: HTTP headers and the JSON error body. Pure: the
  * caller passes `now` (epoch ms) and gets an epoch-ms time back.
  */
+import { isRecord } from '../core/json.ts';
 
 export type HeadersLike = Headers | Readonly<Record<string, string | undefined>>;
 
@@ -113,14 +114,8 @@ function parseTimestamp(value: string): number {
   return /^\d+$/.test(text) ? Number(text) * 1_000 : Date.parse(text);
 }
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The `error` object of an error body; Gemini without alt=sse wraps the body in an array. */
-function errorOf(body: unknown): JsonObject | undefined {
+function errorOf(body: unknown): Record<string, unknown> | undefined {
   let parsed = body;
   if (typeof body === 'string') {
     try {
@@ -130,10 +125,10 @@ function errorOf(body: unknown): JsonObject | undefined {
     }
   }
   const element = Array.isArray(parsed) ? parsed[0] : parsed;
-  return isObject(element) && isObject(element.error) ? element.error : undefined;
+  return isRecord(element) && isRecord(element.error) ? element.error : undefined;
 }
 
-function bodyResetTimes(error: JsonObject | undefined, now: number): number[] {
+function bodyResetTimes(error: Record<string, unknown> | undefined, now: number): number[] {
   if (!error) return [];
   const times: number[] = [];
   const delay = (value: unknown) => {
@@ -141,9 +136,9 @@ function bodyResetTimes(error: JsonObject | undefined, now: number): number[] {
     if (ms !== undefined) times.push(now + ms);
   };
   for (const detail of Array.isArray(error.details) ? error.details : []) {
-    if (!isObject(detail)) continue;
+    if (!isRecord(detail)) continue;
     delay(detail.retryDelay);
-    if (isObject(detail.metadata)) {
+    if (isRecord(detail.metadata)) {
       delay(detail.metadata.quotaResetDelay);
       if (typeof detail.metadata.quotaResetTimeStamp === 'string') times.push(Date.parse(detail.metadata.quotaResetTimeStamp));
     }

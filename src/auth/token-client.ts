@@ -1,6 +1,7 @@
 import type { Credentials } from '../accounts/types.ts';
-import type { UpstreamFetch } from '../providers/http.ts';
+import { fetchFailureReason, type UpstreamFetch } from '../providers/http.ts';
 import { TokenError } from './errors.ts';
+import { isRecord } from '../core/json.ts';
 
 /** One provider's token endpoint and how its client talks to it. */
 export interface TokenEndpoint {
@@ -101,7 +102,7 @@ export async function postOAuth(endpoint: TokenEndpoint, url: string, params: Re
     });
     return { status: response.status, body: parseBody(await response.text(), response.headers.get('content-type')) };
   } catch (error) {
-    const reason = errorReason(error);
+    const reason = fetchFailureReason(error);
     throw new TokenError(`${step} could not reach ${hostOf(url)} (${reason}) — check the network and try again`, false);
   }
 }
@@ -213,13 +214,6 @@ function parseBody(text: string, contentType: string | null): Record<string, unk
   }
 }
 
-function errorReason(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
-  const cause = error instanceof Error && isRecord(error.cause) ? error.cause : undefined;
-  const code = cause && typeof cause.code === 'string' ? cause.code : undefined;
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
 function hostOf(url: string): string {
   return new URL(url).host;
 }
@@ -227,8 +221,4 @@ function hostOf(url: string): string {
 export function stringField(record: Record<string, unknown>, key: string): string | undefined {
   const value = record[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,9 +1,18 @@
+/** A JSON object: not null, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `value` when it is a JSON object, else an empty one: for optional sections of an answer. */
+export function recordOrEmpty(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
 /** Parses JSON text that a model produced (tool arguments), falling back to `{}` when it is not an object. */
 export function parseArgumentsObject(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   try {
-    const value = JSON.parse(text) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return recordOrEmpty(JSON.parse(text));
   } catch {
     return {};
   }

@@ -1,7 +1,16 @@
+import { isRecord } from '../core/json.ts';
+
 /** How llm-mux calls upstreams: the runtime's fetch, through `proxy-url` when set. */
 export type UpstreamFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 declare const Bun: unknown;
+
+/** Why a fetch failed, for a message: `timed out`, the socket's error code (ECONNREFUSED…), else the error's message. */
+export function fetchFailureReason(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
+  const cause = error instanceof Error && isRecord(error.cause) ? error.cause : undefined;
+  return typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
+}
 
 export async function createUpstreamFetch(proxyUrl: string): Promise<UpstreamFetch> {
   if (typeof Bun !== 'undefined') {

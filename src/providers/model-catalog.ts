@@ -4,6 +4,7 @@
  * providers bring their own `listModels`; the API-key upstreams are read here, by the
  * protocol they speak.
  */
+import { isRecord } from '../core/json.ts';
 import type { Protocol } from '../core/protocol.ts';
 import { modelListTarget } from './endpoints.ts';
 import type { UpstreamFetch } from './http.ts';
@@ -100,14 +101,14 @@ async function getJson(fetch: UpstreamFetch, url: string, headers: Record<string
 }
 
 function arrayField(body: unknown, field: string): unknown[] {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  const value = isRecord(body) ? body[field] : undefined;
   if (!Array.isArray(value)) throw new Error(`the model list answered without a \`${field}\` array`);
   return value;
 }
 
 function stringsOf(entries: unknown[], field: string): string[] {
   return entries.flatMap((entry) => {
-    const value = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[field] : undefined;
+    const value = isRecord(entry) ? entry[field] : undefined;
     return typeof value === 'string' && value !== '' ? [value] : [];
   });
 }

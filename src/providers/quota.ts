@@ -4,7 +4,8 @@
  * The endpoints are undocumented and their shapes drift, so every field is read as
  * "maybe": a value of the wrong type is left out, never guessed.
  */
-import { errorReason, isRecord } from './code-assist/api.ts';
+import { isRecord } from '../core/json.ts';
+import { fetchFailureReason } from './http.ts';
 
 const QUOTA_TIMEOUT_MS = 15_000;
 /** Enough of an upstream's own error message to say what went wrong. */
@@ -34,7 +35,7 @@ export async function quotaAnswer(what: string, send: (signal: AbortSignal) => P
     status = response.status;
     text = await response.text();
   } catch (error) {
-    throw new QuotaError(`${what} could not be reached (${errorReason(error)})`);
+    throw new QuotaError(`${what} could not be reached (${fetchFailureReason(error)})`);
   }
   const body = parseJson(text);
   if (status < 200 || status > 299) throw new QuotaError(`${what} answered HTTP ${status}${upstreamMessage(body)}`, status);

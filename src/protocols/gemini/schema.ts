@@ -3,6 +3,8 @@
  * → JSON Schema, for tools and response formats declared the old way. Everything else
  * (description, enum, format, required, min/max…) already has its JSON Schema name.
  */
+import { isRecord } from '../../core/json.ts';
+
 export function jsonSchemaFromGemini(schema: Record<string, unknown>): Record<string, unknown> {
   const { type, nullable, propertyOrdering: _ordering, properties, items, anyOf, ...rest } = schema;
   const result: Record<string, unknown> = { ...rest };
@@ -10,7 +12,7 @@ export function jsonSchemaFromGemini(schema: Record<string, unknown>): Record<st
     const name = type.toLowerCase();
     result.type = nullable === true ? [name, 'null'] : name;
   }
-  if (isObject(properties)) {
+  if (isRecord(properties)) {
     result.properties = Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, convert(value)]));
   }
   if (items !== undefined) result.items = convert(items);
@@ -19,9 +21,5 @@ export function jsonSchemaFromGemini(schema: Record<string, unknown>): Record<st
 }
 
 function convert(value: unknown): unknown {
-  return isObject(value) ? jsonSchemaFromGemini(value) : value;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  return isRecord(value) ? jsonSchemaFromGemini(value) : value;
 }

@@ -1,6 +1,6 @@
+import { isRecord } from '../../core/json.ts';
 import type { UsableCredentials } from '../../accounts/tokens.ts';
 import type { Credentials } from '../../accounts/types.ts';
-import { isRecord } from '../code-assist/api.ts';
 import { googleRefresher } from '../code-assist/google-oauth.ts';
 import { codeAssistLogin } from '../code-assist/login.ts';
 import { DEFAULT_ONBOARDING_PACE, type OnboardingPace } from '../code-assist/project.ts';

@@ -1,7 +1,7 @@
+import { isRecord } from '../../core/json.ts';
 import { ProxyError } from '../../core/errors.ts';
 import { createFramingParser } from '../../protocols/framing.ts';
 import { geminiErrorResponse } from '../../protocols/gemini/errors.ts';
-import { isRecord } from '../code-assist/api.ts';
 import { isEventStream } from '../code-assist/unwrap.ts';
 
 /**

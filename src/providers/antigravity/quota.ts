@@ -1,4 +1,4 @@
-import { isRecord } from '../code-assist/api.ts';
+import { isRecord } from '../../core/json.ts';
 import { fractionOf, isoTime } from '../quota.ts';
 import type { QuotaWindow } from '../subscription.ts';
 

@@ -1,3 +1,4 @@
+import { recordOrEmpty } from '../../core/json.ts';
 import type { RefreshFn } from '../../accounts/tokens.ts';
 import { authorizeInBrowser } from '../../auth/browser-login.ts';
 import { TokenError } from '../../auth/errors.ts';
@@ -80,6 +81,5 @@ export function refresher(settings: ClaudeSettings, fetch: UpstreamFetch): Refre
 
 /** An object member of the token response, or an empty one. */
 function section(raw: Record<string, unknown>, key: string): Record<string, unknown> {
-  const value = raw[key];
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return recordOrEmpty(raw[key]);
 }

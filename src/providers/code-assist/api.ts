@@ -1,5 +1,6 @@
 import { AuthError } from '../../auth/errors.ts';
-import type { UpstreamFetch } from '../http.ts';
+import { isRecord } from '../../core/json.ts';
+import { fetchFailureReason, type UpstreamFetch } from '../http.ts';
 
 /** The Cloud Code `v1internal` calls a login makes (loadCodeAssist, onboardUser, operation polls). */
 export interface CloudCodeClient {
@@ -40,7 +41,7 @@ async function requestJson(fetch: UpstreamFetch, url: string, step: string, init
   try {
     response = await fetch(url, init);
   } catch (error) {
-    throw new AuthError('authorization_error', `${step} could not reach ${host} (${errorReason(error)}) — check the network and try again`);
+    throw new AuthError('authorization_error', `${step} could not reach ${host} (${fetchFailureReason(error)}) — check the network and try again`);
   }
   const text = await response.text();
   const body = parseObject(text);
@@ -71,14 +72,4 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function errorReason(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
-  const cause = error instanceof Error && isRecord(error.cause) ? error.cause : undefined;
-  return typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,5 +1,6 @@
+import { isRecord } from '../../core/json.ts';
 import { AuthError } from '../../auth/errors.ts';
-import { isRecord, type CloudCodeClient } from './api.ts';
+import type { CloudCodeClient } from './api.ts';
 
 /** The Code Assist tier that needs no project of the user's (Google supplies a managed one). */
 const FREE_TIER = 'free-tier';

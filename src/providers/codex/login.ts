@@ -1,3 +1,4 @@
+import { recordOrEmpty } from '../../core/json.ts';
 import type { RefreshFn } from '../../accounts/tokens.ts';
 import type { Credentials } from '../../accounts/types.ts';
 import { authorizeInBrowser } from '../../auth/browser-login.ts';
@@ -97,6 +98,5 @@ function jwtExpiry(token: string): number | undefined {
 }
 
 function objectClaim(claims: Record<string, unknown>, key: string): Record<string, unknown> {
-  const value = claims[key];
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return recordOrEmpty(claims[key]);
 }

@@ -2,13 +2,14 @@
  * The Copilot API (docs/providers.md §5 "Upstream"): OpenAI Chat at the host the Copilot
  * token names, with the VS Code Copilot Chat plugin's headers.
  */
+import { isRecord } from '../../core/json.ts';
 import { randomUUID } from 'node:crypto';
 import type { Credentials } from '../../accounts/types.ts';
 import { upstreamTarget } from '../endpoints.ts';
 import type { UpstreamFetch } from '../http.ts';
 import type { SubscriptionSettings } from '../subscription.ts';
 import { postAdapter, type UpstreamAdapter } from '../upstream.ts';
-import { isRecord, parseRecord } from './json.ts';
+import { parseRecord } from './json.ts';
 
 type Settings = SubscriptionSettings<'copilot'>;
 

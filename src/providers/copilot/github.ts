@@ -3,12 +3,13 @@
  * buys short-lived Copilot tokens (docs/providers.md §5 "Copilot token"), and names the
  * account by its GitHub login.
  */
+import { isRecord } from '../../core/json.ts';
 import type { Credentials } from '../../accounts/types.ts';
 import { TokenError } from '../../auth/errors.ts';
 import { secondsToMs, stringField } from '../../auth/token-client.ts';
 import type { UpstreamFetch } from '../http.ts';
 import type { SubscriptionSettings } from '../subscription.ts';
-import { isRecord, parseRecord } from './json.ts';
+import { parseRecord } from './json.ts';
 
 type Settings = SubscriptionSettings<'copilot'>;
 

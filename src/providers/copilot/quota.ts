@@ -1,9 +1,9 @@
+import { isRecord } from '../../core/json.ts';
 import type { UsableCredentials } from '../../accounts/tokens.ts';
 import type { UpstreamFetch } from '../http.ts';
 import { fractionOf, isoTime, numberOf, QuotaError, quotaAnswer } from '../quota.ts';
 import type { QuotaReport, QuotaWindow, SubscriptionSettings } from '../subscription.ts';
 import { githubHeaders } from './github.ts';
-import { isRecord } from './json.ts';
 
 /**
  * `GET api.github.com/copilot_internal/user` with the GitHub token, the account's refresh

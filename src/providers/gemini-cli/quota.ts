@@ -1,5 +1,5 @@
+import { isRecord } from '../../core/json.ts';
 import type { UsableCredentials } from '../../accounts/tokens.ts';
-import { isRecord } from '../code-assist/api.ts';
 import type { UpstreamFetch } from '../http.ts';
 import { fractionOf, isoTime, numberOf, quotaAnswer } from '../quota.ts';
 import type { QuotaReport, QuotaWindow, SubscriptionSettings } from '../subscription.ts';
