@@ -20,15 +20,15 @@ export const SUBSCRIPTION_PROVIDERS: { readonly [Id in SubscriptionId]: Subscrip
   qwen: qwenProvider,
 };
 
-/** `llm-mux login <name>`: the names people type, where they differ from the id. */
-const LOGIN_NAMES: Record<string, SubscriptionId> = { gemini: 'gemini-cli' };
+/** `llm-mux login <name>`: the name people type for a subscription, where it is not its id. */
+const LOGIN_NAME: Partial<Record<SubscriptionId, string>> = { 'gemini-cli': 'gemini' };
 
 /** What `llm-mux login` accepts for subscriptions, as people type them. */
-export const SUBSCRIPTION_LOGIN_NAMES = ['claude', 'codex', 'gemini', 'antigravity', 'copilot', 'qwen'];
+export const SUBSCRIPTION_LOGIN_NAMES = SUBSCRIPTION_IDS.map((id) => LOGIN_NAME[id] ?? id);
 
-export function subscriptionIdOf(loginName: string): SubscriptionId | undefined {
-  if (Object.hasOwn(LOGIN_NAMES, loginName)) return LOGIN_NAMES[loginName];
-  return (SUBSCRIPTION_IDS as string[]).includes(loginName) ? (loginName as SubscriptionId) : undefined;
+/** The subscription a login name (or id) means. */
+export function subscriptionIdOf(name: string): SubscriptionId | undefined {
+  return SUBSCRIPTION_IDS.find((id) => LOGIN_NAME[id] === name) ?? (isSubscriptionId(name) ? name : undefined);
 }
 
 export function isSubscriptionId(provider: string): provider is SubscriptionId {
