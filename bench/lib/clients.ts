@@ -3,6 +3,7 @@
  * sends, a cheap completeness check for every response under load, and a full reading
  * of one answer (text and usage) for the checks before any load.
  */
+import { parseSse } from '../../test/support/sse.ts';
 import type { Mode } from './load.ts';
 
 export type ClientProtocol = 'openai-chat' | 'anthropic' | 'gemini';
@@ -29,27 +30,6 @@ export interface ClientSpec {
 }
 
 type Json = Record<string, any>;
-
-export interface SseEvent {
-  event?: string;
-  data: string;
-}
-
-/** SSE events of a whole body; `\n` and `\r\n` line ends alike. */
-export function parseSse(text: string): SseEvent[] {
-  return text
-    .split(/\r?\n\r?\n/)
-    .map((block) => {
-      let event: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      return event === undefined ? { data: data.join('\n') } : { event, data: data.join('\n') };
-    })
-    .filter((entry) => entry.data !== '');
-}
 
 /** The last few events of a stream, without scanning a long body. */
 const tail = (body: string): string => body.slice(-1024);

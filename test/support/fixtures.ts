@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseSse, type SseEvent } from './sse.ts';
 
 /** The recorded provider bodies shared by every developer (see ../shared/wire/README.md). */
 export const FIXTURES_DIR = resolve(import.meta.dirname, '../../../shared/wire/fixtures');
@@ -46,19 +47,7 @@ function reframeChunks(raw: Buffer, format: string): Buffer {
   return Buffer.from(events.join(''), 'utf8');
 }
 
-/** The data payloads of an SSE body, parsed, in order (independent of llm-mux's parser). */
-export function sseEvents(body: Buffer): Array<{ event?: string; data: string }> {
-  return body
-    .toString('utf8')
-    .split(/\r?\n\r?\n/)
-    .map((block) => {
-      let event: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      return { event, data: data.join('\n') };
-    })
-    .filter((entry) => entry.data !== '');
+/** The events of a recorded SSE body, parsed independently of llm-mux's parser, in order. */
+export function sseEvents(body: Buffer): SseEvent[] {
+  return parseSse(body.toString('utf8'));
 }

@@ -3,6 +3,7 @@
 // formats (as documented by each provider and seen in ../shared/wire/fixtures), sharing no
 // code with llm-mux. The same folds read what the clients receive: a client's stream is
 // the wire format of its own protocol too.
+import { parseSse } from '../../support/sse.ts';
 
 /** Finish reasons in llm-mux's canonical vocabulary. */
 export type Finish = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -81,27 +82,6 @@ type Json = Record<string, any>;
 
 // ---------------------------------------------------------------------------------------
 // Raw framing, independent of llm-mux's parsers.
-
-export interface SseEvent {
-  event?: string;
-  data: string;
-}
-
-/** SSE events of a body (LF or CRLF line ends, comments skipped). */
-export function parseSse(text: string): SseEvent[] {
-  return text
-    .split(/\r?\n\r?\n/)
-    .map((block) => {
-      let event: string | undefined;
-      const data: string[] = [];
-      for (const line of block.split(/\r?\n/)) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      return { event, data: data.join('\n') };
-    })
-    .filter((entry) => entry.data !== '');
-}
 
 export function parseNdjson(text: string): Json[] {
   return text

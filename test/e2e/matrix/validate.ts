@@ -5,7 +5,8 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { unknownFields } from '../../protocols/gemini/proto.ts';
 import { openApiValidator } from '../../support/schemas.ts';
 import type { InboundName } from './clients.ts';
-import { geminiElements, parseNdjson, parseSse } from './oracle.ts';
+import { parseSse } from '../../support/sse.ts';
+import { geminiElements, parseNdjson } from './oracle.ts';
 
 const openai = openApiValidator('openai/openapi.yaml');
 // The published Responses schemas mark fields required that real responses omit (see shared/wire/README.md).
