@@ -1,6 +1,6 @@
 /** A string no JSON writer produces from ordinary values; it stands in for the variable field. */
-const MARKER = '\u0000llm-mux\u0000';
-const MARKER_JSON = JSON.stringify(MARKER);
+export const MARKER = '\u0000llm-mux\u0000';
+export const MARKER_JSON = JSON.stringify(MARKER);
 
 /**
  * `JSON.stringify(build(value))` for a stream of values that differ in one string field

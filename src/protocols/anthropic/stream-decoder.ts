@@ -1,6 +1,7 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
 import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
+import { TextSlotReader } from '../string-slot.ts';
 import { proxyErrorFromAnthropic, quote } from './errors.ts';
 import { finishReasonFromAnthropic } from './map-finish-reason.ts';
 import { signatureFromUpstream } from './signature.ts';
@@ -29,28 +30,37 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   private readonly open = new Map<number, OpenBlock>();
   private usage: AnthropicUsage = {};
   private reportedUsage = '';
+  /** Where the text sits in text deltas, by event name and block: most deltas differ from the last only there. */
+  private readonly textSlot = new TextSlotReader<{ event: string | undefined; index: number }>();
 
   push(message: UpstreamMessage): StreamEvent[] {
     if (this.failed) return [];
+    const text = this.textSlot.read(message.data);
+    if (text !== undefined && message.event === this.textSlot.where.event) {
+      return this.delta(this.textSlot.where.index, { type: 'text_delta', text });
+    }
     const event = parseEvent(message.data);
     if (message.event === 'error' || event?.type === 'error') {
       return this.fail(proxyErrorFromAnthropic(event) ?? unreadable('reported an error mid-stream', message.data));
     }
     try {
-      if (event) return this.read(event);
+      if (event) return this.read(event, message);
     } catch {
       // Event shapes are trusted, not validated: one missing its parts fails like one that is not JSON.
     }
     return this.fail(unreadable('sent a stream event llm-mux cannot read', message.data));
   }
 
-  private read(event: AnthropicStreamEvent): StreamEvent[] {
+  private read(event: AnthropicStreamEvent, message: UpstreamMessage): StreamEvent[] {
     switch (event.type) {
       case 'message_start':
         return this.messageStart(event.message);
       case 'content_block_start':
         return this.blockStart(event.index, event.content_block);
       case 'content_block_delta':
+        if (event.delta.type === 'text_delta' && typeof event.delta.text === 'string') {
+          this.textSlot.learn(message.data, 'text', holdsDeltaText, { event: message.event, index: event.index });
+        }
         return this.delta(event.index, event.delta);
       case 'content_block_stop':
         return this.blockStop(event.index);
@@ -188,4 +198,9 @@ function parseEvent(data: string): AnthropicStreamEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+function holdsDeltaText(parsed: unknown, marker: string): boolean {
+  const event = parsed as AnthropicStreamEvent;
+  return event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text === marker;
 }

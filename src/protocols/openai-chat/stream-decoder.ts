@@ -2,6 +2,7 @@ import { ProxyError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/response.ts';
 import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
+import { TextSlotReader } from '../string-slot.ts';
 import { chatStreamError } from './errors.ts';
 import { finishReasonFromChat } from './map-finish-reason.ts';
 import type { ChatChunkChoice, ChatCompletionChunk } from './types.ts';
@@ -22,9 +23,15 @@ export class ChatStreamDecoder implements StreamDecoder {
   private started = false;
   private failed = false;
   private readonly choices = new Map<number, ChoiceState>();
+  /** Where the text sits in text-only chunks, by choice: most chunks differ from the last only there. */
+  private readonly textSlot = new TextSlotReader<number>();
 
   push(message: UpstreamMessage): StreamEvent[] {
     if (this.failed || message.data === '[DONE]') return [];
+    if (message.event === undefined) {
+      const text = this.textSlot.read(message.data, endBeforePadding(message.data));
+      if (text !== undefined) return this.textOnly(this.textSlot.where, text);
+    }
     let chunk: ChatCompletionChunk;
     try {
       chunk = JSON.parse(message.data) as ChatCompletionChunk;
@@ -40,6 +47,17 @@ export class ChatStreamDecoder implements StreamDecoder {
     const events = chunk.id || chunk.choices?.length ? this.opening(chunk) : [];
     for (const choice of chunk.choices ?? []) this.decodeChoice(choice, events);
     if (chunk.usage) events.push({ type: 'usage', usage: tokenUsageFromChat(chunk.usage) });
+    if (message.event === undefined && isTextOnly(chunk)) {
+      this.textSlot.learn(message.data, 'content', holdsContent, chunk.choices![0]!.index ?? 0, endBeforePadding(message.data));
+    }
+    return events;
+  }
+
+  /** What `decodeChoice` makes of a chunk carrying nothing but a choice's text. */
+  private textOnly(index: number, text: string): StreamEvent[] {
+    const state = this.choice(index);
+    const events: StreamEvent[] = [];
+    if (!state.finished && text !== '') this.appendText(index, state, 'text', text, events);
     return events;
   }
 
@@ -143,4 +161,37 @@ export class ChatStreamDecoder implements StreamDecoder {
     }
     return state;
   }
+}
+
+/** A chunk whose only effect is one choice's text (the first, with `role`, counts too). */
+function isTextOnly(chunk: ChatCompletionChunk): boolean {
+  if (chunk.error || chunk.usage || chunk.choices?.length !== 1) return false;
+  const choice = chunk.choices[0]!;
+  const delta = choice.delta;
+  return (
+    !choice.finish_reason &&
+    typeof delta?.content === 'string' &&
+    !delta.reasoning_content &&
+    !delta.reasoning &&
+    !delta.refusal &&
+    !delta.tool_calls?.length
+  );
+}
+
+function holdsContent(parsed: unknown, marker: string): boolean {
+  return (parsed as ChatCompletionChunk).choices?.[0]?.delta?.content === marker;
+}
+
+const PADDING_FIELD = ',"obfuscation":"';
+
+/**
+ * Where OpenAI's `obfuscation` field starts when it ends the chunk (random padding, new in
+ * every chunk, meaning nothing), else the end: the text slot is compared up to there.
+ */
+function endBeforePadding(data: string): number {
+  if (!data.endsWith('"}')) return data.length;
+  const at = data.lastIndexOf(PADDING_FIELD);
+  if (at < 0) return data.length;
+  const padding = data.slice(at + PADDING_FIELD.length, -2);
+  return padding.includes('"') || padding.includes('\\') ? data.length : at;
 }
