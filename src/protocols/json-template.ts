@@ -19,5 +19,26 @@ export function jsonTemplate(
   if (at < 0 || template.indexOf(MARKER_JSON, at + 1) >= 0) return (value) => stringify(build(value));
   const before = template.slice(0, at);
   const after = template.slice(at + MARKER_JSON.length);
-  return (value) => before + JSON.stringify(value) + after;
+  return (value) => before + stringLiteral(value) + after;
+}
+
+/** Tokens are short: past this, `JSON.stringify` beats a character loop. */
+const SHORT_TEXT = 64;
+
+/** `JSON.stringify(text)`, without the native call for a short text with nothing to escape (most tokens). */
+function stringLiteral(text: string): string {
+  return text.length <= SHORT_TEXT && hasNothingToEscape(text, 0, text.length) ? `"${text}"` : JSON.stringify(text);
+}
+
+/**
+ * True when `text[from, to)` holds no character JSON writes escaped (controls, quote,
+ * backslash) and no surrogate (a lone one is escaped): its JSON string literal is the
+ * characters between two quotes, and such a literal reads back as those characters.
+ */
+export function hasNothingToEscape(text: string, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return false;
+  }
+  return true;
 }

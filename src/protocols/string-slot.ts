@@ -1,4 +1,4 @@
-import { MARKER, MARKER_JSON } from './json-template.ts';
+import { hasNothingToEscape, MARKER, MARKER_JSON } from './json-template.ts';
 
 /**
  * A stream message with one string value cut out of it. Upstreams wrap every token in the
@@ -84,7 +84,11 @@ function slotBetween(before: string, after: string): StringSlot {
       const valueEnd = end - after.length;
       if (valueEnd - before.length < 2 || data.charCodeAt(before.length) !== QUOTE) return undefined;
       if (!data.startsWith(before) || !data.endsWith(after, end)) return undefined;
-      // Same bytes around it, so the middle is the value if it is one JSON string on its own.
+      // Same bytes around it, so the middle is the value if it is one JSON string on its own:
+      // mostly plain characters between quotes, read as they are; anything else is parsed.
+      const from = before.length + 1;
+      const to = valueEnd - 1;
+      if (data.charCodeAt(to) === QUOTE && hasNothingToEscape(data, from, to)) return data.slice(from, to);
       try {
         const value: unknown = JSON.parse(data.slice(before.length, valueEnd));
         return typeof value === 'string' ? value : undefined;
