@@ -262,6 +262,14 @@ describe('compiled binary', () => {
     expect(forwarded[0]?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(forwarded[0]?.body.model).toBe('fake-model');
 
+    // The upstream cannot count: the binary estimates with the o200k vocabulary scripts/build.ts inlines.
+    const count = await fetch(`${url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'The quick brown fox jumps over the lazy dog. Ünïcödé, 日本語, 🎉.' }] }),
+    });
+    expect(await count.json()).toEqual({ input_tokens: 24 });
+
     server.kill('SIGTERM');
     const deadline = rejectAfter(5_000, 'still running 5 s after SIGTERM');
     const exit = await Promise.race([exited(server), deadline.promise]).finally(deadline.cancel);
