@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { lock } from 'proper-lockfile';
 import { serialized } from './serial.ts';
 
 /** How long a change waits for another process's lock before it fails. */
@@ -63,6 +62,8 @@ async function acquire(file: string, timeoutMs: number, onLost: () => void): Pro
   const lockPath = lockPathFor(file);
   // The lock directory needs its parent; the config directory is owner-only, as writeFileAtomic makes it.
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  // Loaded at the first change, not at start: proper-lockfile brings graceful-fs, which copies and patches fs.
+  const { lock } = await import('proper-lockfile');
   try {
     return await lock(file, {
       lockfilePath: lockPath,

@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthError, describeDuration } from './errors.ts';
 
@@ -39,6 +39,8 @@ type Outcome = { code: string } | { error: AuthError };
  * before opening a browser.
  */
 export async function startCallbackServer(options: CallbackServerOptions): Promise<CallbackServer> {
+  // Loaded here, not at start: node:http is a large module that `serve` does not otherwise need.
+  const { createServer } = await import('node:http');
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALLBACK_TIMEOUT_MS;
   let settle!: (outcome: Outcome) => void;
   const code = new Promise<string>((resolve, reject) => {

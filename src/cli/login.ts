@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import chalk from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
-import ora from 'ora';
 import type { AccountStore } from '../accounts/account-store.ts';
 import { shellQuote } from '../accounts/login-hint.ts';
 import type { AccountRecord } from '../accounts/types.ts';
@@ -11,7 +10,6 @@ import { createUpstreamFetch } from '../providers/http.ts';
 import { apiKeyProviders, type Provider } from '../providers/provider.ts';
 import { verifyApiKey } from '../providers/verify-key.ts';
 import { SUBSCRIPTION_LOGIN_NAMES, subscriptionIdOf } from '../providers/subscriptions.ts';
-import { loginSubscription } from './login-subscription.ts';
 import { CliError } from './output.ts';
 import { readSecret } from './prompt.ts';
 import { configOrDefaults, openAccountStore } from './store.ts';
@@ -48,7 +46,8 @@ export function registerLogin(program: Command): void {
       const configPath = resolveConfigPath(options.config);
       const config = await configOrDefaults(configPath);
       const subscription = options.apiKey ? undefined : subscriptionIdOf(name);
-      if (subscription) return loginSubscription(subscription, options, configPath, config);
+      // Loaded for a login only: its terminal UI (ora, readline) would stay in `serve`'s memory for nothing.
+      if (subscription) return (await import('./login-subscription.ts')).loginSubscription(subscription, options, configPath, config);
       const provider = loginProvider(config, options.apiKey ? (API_KEY_INSTEAD[name] ?? name) : name);
       // Opened first: a store that does not work should fail before the key is typed.
       const store = await openAccountStore(configPath, config);
@@ -112,6 +111,8 @@ async function accountToReplace(store: AccountStore, provider: string, label: st
 }
 
 async function verify(provider: Provider, apiKey: string, config: Config): Promise<void> {
+  // Loaded here, not with the CLI: ora would stay in `serve`'s memory for nothing.
+  const { default: ora } = await import('ora');
   const spinner = ora({ text: `Checking the key with ${provider.label}…`, stream: process.stderr }).start();
   const verdict = await verifyApiKey(provider, apiKey, await createUpstreamFetch(config['proxy-url']));
   if (verdict.kind === 'valid') {

@@ -1,5 +1,3 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import { ProxyError } from '../core/errors.ts';
 import type { CanonicalRequest, ImagePart, Part } from '../core/request.ts';
 import type { UpstreamFetch } from '../providers/http.ts';
@@ -16,28 +14,34 @@ const MAX_REDIRECTS = 3;
 /** An image that takes longer than this to arrive is not worth holding the request for. */
 const FETCH_TIMEOUT_MS = 30_000;
 
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv4');
+/** Whether an address is loopback, private or link-local: what an image URL must not point to. */
+async function privateAddressCheck(): Promise<(address: string) => boolean> {
+  const { BlockList, isIP } = await import('node:net');
+  const networks = new BlockList();
+  for (const [network, prefix] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+  ] as const) {
+    networks.addSubnet(network, prefix, 'ipv4');
+  }
+  networks.addAddress('::', 'ipv6');
+  networks.addAddress('::1', 'ipv6');
+  networks.addSubnet('fc00::', 7, 'ipv6');
+  networks.addSubnet('fe80::', 10, 'ipv6');
+  return (address) => {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    if (mapped) return networks.check(mapped, 'ipv4');
+    return networks.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  };
 }
-PRIVATE.addAddress('::', 'ipv6');
-PRIVATE.addAddress('::1', 'ipv6');
-PRIVATE.addSubnet('fc00::', 7, 'ipv6');
-PRIVATE.addSubnet('fe80::', 10, 'ipv6');
 
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return PRIVATE.check(mapped, 'ipv4');
-  return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
+// Made with the first image URL, not at start: `serve` needs node:net and node:dns for nothing else.
+let isPrivateAddress: Promise<(address: string) => boolean> | undefined;
 
 /**
  * Replaces URL images by inline base64 data, for upstreams that take nothing else.
@@ -93,10 +97,15 @@ async function fetchImage(url: string, policy: ImageFetchPolicy): Promise<ImageP
 
 /** Refuses hosts that resolve to private or loopback addresses: a request must not probe the LAN. */
 async function assertPublicHost(url: URL, original: string): Promise<void> {
+  const [{ isIP }, { lookup }, isPrivate] = await Promise.all([
+    import('node:net'),
+    import('node:dns/promises'),
+    (isPrivateAddress ??= privateAddressCheck()),
+  ]);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((entry) => entry.address);
   if (addresses.length === 0) throw refused(original, `its host ${host} does not resolve`);
-  if (addresses.some(isPrivateAddress)) throw refused(original, 'it points to a private or loopback address (see images.allow-private-urls)');
+  if (addresses.some(isPrivate)) throw refused(original, 'it points to a private or loopback address (see images.allow-private-urls)');
 }
 
 async function readLimited(response: Response, maxBytes: number, url: string): Promise<Buffer> {
