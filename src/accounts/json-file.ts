@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
+import { readTextIfExists } from '../config/files.ts';
 import { ConfigError, formatPath } from '../config/load.ts';
 
 /**
@@ -8,13 +8,8 @@ import { ConfigError, formatPath } from '../config/load.ts';
  * (which the next write would make permanent).
  */
 export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, empty: T): Promise<T> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return empty;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return empty;
   let raw: unknown;
   try {
     raw = JSON.parse(text);

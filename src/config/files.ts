@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Files written by llm-mux may hold secrets (keys in config.yaml), so they are owner-only. */
@@ -24,6 +25,22 @@ export async function writeFileAtomic(file: string, data: string, mode = SECRET_
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * A file's text, or undefined when there is no such file. Missing is the usual case at
+ * start (no accounts yet, no model cache), hence the check before reading: in the compiled
+ * binary, a thrown ENOENT has Bun decode its embedded source map to place the error's stack.
+ */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    // Removed since the check.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }

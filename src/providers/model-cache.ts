@@ -3,10 +3,9 @@
  * config.yaml so that a restart offers them at once. It holds model names and base URLs,
  * never a key or token.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../config/files.ts';
+import { readTextIfExists, writeFileAtomic } from '../config/files.ts';
 import { configDir } from '../config/paths.ts';
 
 /** A provider's list as last fetched, and where from: a list read at another base URL is not this provider's. */
@@ -29,13 +28,8 @@ export function modelCachePath(configPath: string): string {
 
 /** The cached lists; none when there is no cache yet. Throws when the file cannot be read or is not a cache. */
 export async function readModelCache(file: string): Promise<Map<string, FetchedModelList>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return new Map();
   const parsed = cacheFile.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${file} is not a model cache`);
   return new Map(Object.entries(parsed.data.providers));
