@@ -10,6 +10,8 @@ import { Runtime } from '../server/runtime.ts';
 import { CliError } from './output.ts';
 import { VERSION } from './version.ts';
 
+declare const Bun: { gc(synchronous: boolean): void } | undefined;
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -38,6 +40,9 @@ export function registerServe(program: Command): void {
       // In the background: until a list is fetched, the cached or built-in one is offered.
       runtime.modelLists.start();
       stopOnSignals(runtime, server);
+      // Start-up's garbage (modules set up, config parsed) would wait for a collection an idle
+      // daemon may not need for hours: one now (~5 ms) keeps about 1 MiB out of its idle RSS.
+      if (typeof Bun !== 'undefined') Bun.gc(true);
     });
 }
 
