@@ -31,8 +31,10 @@ function displayUrl(host: string, port: number): string {
 }
 
 function listenBun(app: Hono, host: string, port: number): RunningServer {
-  // idleTimeout 0: a model may think for minutes before its next chunk.
-  const server = Bun!.serve({ fetch: app.fetch, hostname: host, port, idleTimeout: 0 });
+  // idleTimeout 0: a model may think for minutes before its next chunk. development false:
+  // Bun defaults to true unless NODE_ENV is production in the environment, and would then
+  // answer an error that escapes the app with a page showing its stack.
+  const server = Bun!.serve({ fetch: app.fetch, hostname: host, port, idleTimeout: 0, development: false });
   return {
     url: displayUrl(host, server.port),
     port: server.port,
