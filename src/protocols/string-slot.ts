@@ -16,7 +16,10 @@ export interface StringSlot {
   read(data: string, end?: number): string | undefined;
 }
 
-/** Slots learnt in a row without one match before a stream is left to full parsing (its messages all differ, e.g. with logprobs). */
+/**
+ * Slots learnt in a row without one match before a stream is left to full parsing (its
+ * messages all differ, e.g. with logprobs).
+ */
 const MAX_FRUITLESS_SLOTS = 3;
 
 /**
@@ -54,9 +57,10 @@ const BACKSLASH = 0x5c;
 
 /**
  * The slot of the string value of `"key":` in `data` (up to `end`, by default up to
- * trailing whitespace; what follows is not compared), confirmed by `holds`: the message with a marker in the slot, parsed, must
- * have the marker where `holds` looks. That check makes the slot exactly that value, even
- * when the key's name shows up inside some other string too.
+ * trailing whitespace; what follows is not compared), confirmed by `holds`: the message
+ * with a marker in the slot, parsed, must have the marker where `holds` looks. That check
+ * makes the slot exactly that value, even when the key's name shows up inside some other
+ * string too.
  */
 export function findStringSlot(
   data: string,
