@@ -6,7 +6,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from './support/cleanups.ts';
+import { isolatedCliEnv } from './support/cli.ts';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.ts';
 import { seedAccounts } from './support/accounts.ts';
 import { startProxy, type TestProxy } from './support/llm-mux.ts';
@@ -24,7 +26,7 @@ interface Result {
 let work = '';
 let env: NodeJS.ProcessEnv = {};
 let upstream: FakeUpstream;
-const cleanups: Array<() => Promise<void>> = [];
+const onCleanup = cleanupAfterEach();
 
 /** Runs the CLI with `input` on stdin (a pipe, as in `echo $KEY | llm-mux login …`). */
 function run(args: string[], input = ''): Promise<Result> {
@@ -92,15 +94,10 @@ async function storedSecrets(configPath: string): Promise<Record<string, string>
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'llm-mux-accounts-cli-'));
-  env = { ...process.env, HOME: join(work, 'home'), XDG_CONFIG_HOME: join(work, 'xdg') };
-  for (const name of ['LLM_MUX_CONFIG', 'FORCE_COLOR', 'NO_COLOR', 'LLM_MUX_DEBUG', 'LLM_MUX_MANAGEMENT_KEY']) delete env[name];
-  await mkdir(env.HOME!, { recursive: true });
+  env = await isolatedCliEnv(work);
   upstream = await startFakeUpstream(keyCheckResponder);
 });
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 afterAll(async () => {
   await upstream?.close();
@@ -300,7 +297,7 @@ describe('accounts and logout', () => {
         ? { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '600' }, body: '{"error":{"message":"slow down"}}' }
         : { body: JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-5', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }) },
     );
-    cleanups.push(() => limited.close());
+    onCleanup(() => limited.close());
     const daemonConfig = ['credential-store: file', 'providers:', `  openai: {base-url: "${limited.url}/v1"}`].join('\n');
     const daemon: TestProxy = await startProxy(daemonConfig, {
       managementKey: true,
@@ -310,7 +307,7 @@ describe('accounts and logout', () => {
           { id: 'openai-fine', provider: 'openai', label: 'fine', apiKey: 'sk-fine-key-0002' },
         ]),
     });
-    cleanups.push(() => daemon.close());
+    onCleanup(() => daemon.close());
     const chat = await fetch(`${daemon.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -346,7 +343,7 @@ describe('serve banner', () => {
       { id: 'anthropic-a', provider: 'anthropic', label: 'team', apiKey: 'sk-ant-key-0001', state: 'disabled' },
     ]);
     const child = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(async () => {
+    onCleanup(async () => {
       child.kill('SIGKILL');
     });
     let stdout = '';

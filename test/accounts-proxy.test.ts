@@ -5,16 +5,14 @@
 // file credential store in the proxy's temp config dir.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from './support/cleanups.ts';
 import { credentialsFilePath } from '../src/accounts/secret-store/file.ts';
 import { fileAccountStore, seedAccounts, type SeedAccount } from './support/accounts.ts';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.ts';
 import { startProxy, type TestProxy } from './support/llm-mux.ts';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 /** Per key: answer 429 with this Retry-After (seconds), for every model or only the ones listed. */
 type Limits = Map<string, { retryAfter: number; models?: string[] }>;
@@ -43,7 +41,7 @@ async function keyedUpstream(limits: Limits = new Map()): Promise<FakeUpstream> 
       }),
     };
   });
-  cleanups.push(() => upstream.close());
+  onCleanup(() => upstream.close());
   return upstream;
 }
 
@@ -70,7 +68,7 @@ function openaiConfig(upstream: FakeUpstream, options: { keys?: string[]; extra?
 
 async function proxy(config: string, accounts: SeedAccount[] = [], managementKey = false): Promise<TestProxy> {
   const started = await startProxy(config, { managementKey, beforeStart: (dir) => seedAccounts(dir, accounts) });
-  cleanups.push(() => started.close());
+  onCleanup(() => started.close());
   return started;
 }
 
@@ -150,7 +148,7 @@ describe('rotation and cooldown', () => {
         ? { status: 502, body: '{"error":{"message":"bad gateway"}}' }
         : { body: JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'gpt-5', choices: [{ index: 0, message: { role: 'assistant', content: `served by ${keyOf(request)}` }, finish_reason: 'stop' }] }) },
     );
-    cleanups.push(() => up.close());
+    onCleanup(() => up.close());
     const p = await proxy(openaiConfig(up), accounts('sk-key-a', 'sk-key-b'));
     expect(await servedBy(await chat(p))).toBe('sk-key-b');
     expect(await servedBy(await chat(p))).toBe('sk-key-a');
@@ -347,7 +345,7 @@ describe('reloads', () => {
     const up = await keyedUpstream();
     const p = await proxy(openaiConfig(up), accounts('sk-key-a'));
     const stop = p.runtime.watchAccounts();
-    cleanups.push(async () => stop());
+    onCleanup(async () => stop());
     const dir = join(p.configPath, '..');
 
     await seedAccounts(dir, [{ id: 'openai-b', provider: 'openai', apiKey: 'sk-key-b' }]);

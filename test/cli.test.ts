@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './support/fake-upstream.ts';
+import { isolatedCliEnv } from './support/cli.ts';
 import { fakeProviderConfig } from './support/llm-mux.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -63,11 +64,10 @@ function show(result: Result): string {
 
 /** An env whose config lookups all land in a fresh dir under `work`. */
 async function isolatedEnv(name: string, extra: NodeJS.ProcessEnv = {}): Promise<{ env: NodeJS.ProcessEnv; xdg: string }> {
-  const home = join(work, name, 'home');
-  const xdg = join(work, name, 'xdg');
-  await mkdir(home, { recursive: true });
+  const env = await isolatedCliEnv(join(work, name), extra);
+  const xdg = env.XDG_CONFIG_HOME!;
   await mkdir(xdg, { recursive: true });
-  return { env: { ...baseEnv, HOME: home, XDG_CONFIG_HOME: xdg, ...extra }, xdg };
+  return { env, xdg };
 }
 
 async function snapshot(dir: string): Promise<Map<string, { bytes: Buffer; mtimeMs: number; mode: number }>> {
@@ -119,9 +119,6 @@ function waitFor(output: () => string, child: ChildProcess, pattern: RegExp, tim
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'llm-mux-cli-'));
-  // Plain output, and nothing from the developer's own llm-mux setup.
-  baseEnv = { ...process.env };
-  for (const name of ['LLM_MUX_CONFIG', 'FORCE_COLOR', 'NO_COLOR', 'LLM_MUX_DEBUG']) delete baseEnv[name];
   baseEnv = (await isolatedEnv('default')).env;
 });
 

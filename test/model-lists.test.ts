@@ -8,7 +8,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { cleanupAfterEach } from './support/cleanups.ts';
 import { configDir } from '../src/config/paths.ts';
 import { BUILTIN_PROVIDERS } from '../src/providers/definitions.ts';
 import { modelCachePath } from '../src/providers/model-cache.ts';
@@ -21,20 +22,17 @@ const HOUR = 3_600_000;
 const UPSTREAM_KEY = 'sk-upstream-secret-key';
 const WAIT = { timeout: 5_000, interval: 20 };
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 async function upstream(responder: Responder): Promise<FakeUpstream> {
   const fake = await startFakeUpstream(responder);
-  cleanups.push(() => fake.close());
+  onCleanup(() => fake.close());
   return fake;
 }
 
 async function proxy(config: string, beforeStart?: (configDir: string) => Promise<void>): Promise<TestProxy> {
   const started = await startProxy(config, { beforeStart });
-  cleanups.push(async () => {
+  onCleanup(async () => {
     started.runtime.modelLists.stop();
     await started.close();
   });
@@ -286,7 +284,7 @@ describe('the model cache', () => {
 
   it('is what `llm-mux models` shows', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'llm-mux-models-cli-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
     const configPath = join(dir, 'config.yaml');
     await writeFile(configPath, configOf({ openai: { 'api-keys': [UPSTREAM_KEY], 'model-aliases': [{ name: 'gpt-cached', alias: 'cached' }] } }));
     const cache = { version: 1, providers: { openai: { baseUrl: BUILTIN_PROVIDERS.openai.defaultBaseUrl, models: ['gpt-cached', 'gpt-other'] } } };

@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { AuthenticationError, NotFoundError } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from './support/cleanups.ts';
 import { ConfigError } from '../src/config/load.ts';
 import { Runtime } from '../src/server/runtime.ts';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest, type Responder } from './support/fake-upstream.ts';
@@ -29,21 +30,18 @@ interface OpenAIErrorObject {
 // ---------------------------------------------------------------------------------------
 // Resources: every upstream, proxy and temp dir a test starts is closed after it.
 
-const cleanups: Array<() => Promise<void>> = [];
+const onCleanup = cleanupAfterEach();
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function upstream(responder: Responder = completionResponder()): Promise<FakeUpstream> {
   const fake = await startFakeUpstream(responder);
-  cleanups.push(() => fake.close());
+  onCleanup(() => fake.close());
   return fake;
 }
 
 async function proxy(configYaml: string): Promise<TestProxy> {
   const started = await startProxy(configYaml);
-  cleanups.push(() => started.close());
+  onCleanup(() => started.close());
   return started;
 }
 
@@ -191,7 +189,7 @@ async function hangingUpstream(): Promise<{ url: string; received: Promise<void>
     req.resume().on('end', markReceived);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
+  onCleanup(
     () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -639,7 +637,7 @@ describe('client auth', () => {
   describe('disable-auth is not honoured off loopback (Runtime.load only, nothing is bound)', () => {
     async function loadRuntime(configYaml: string, host: string): Promise<Runtime> {
       const dir = await mkdtemp(join(tmpdir(), 'llm-mux-proxy-test-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      onCleanup(() => rm(dir, { recursive: true, force: true }));
       const configPath = join(dir, 'config.yaml');
       await writeFile(configPath, configYaml, { mode: 0o600 });
       return Runtime.load({ configPath, listenOverrides: { host, port: 0 }, logWrite: () => {} });

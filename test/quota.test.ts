@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedAccount } from './support/accounts.ts';
 import { seedAccounts } from './support/accounts.ts';
-import { startCli } from './support/cli.ts';
+import { isolatedCliEnv, startCli } from './support/cli.ts';
 import { startFakeUpstream, type CannedResponse, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.ts';
 import { startProxy, type TestProxy } from './support/llm-mux.ts';
 
@@ -208,8 +208,7 @@ describe('llm-mux accounts --quota', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'llm-mux-quota-cli-'));
     // UTC, so that reset times print the same everywhere.
-    env = { ...process.env, HOME: join(work, 'home'), XDG_CONFIG_HOME: join(work, 'xdg'), TZ: 'UTC' };
-    for (const name of ['LLM_MUX_CONFIG', 'FORCE_COLOR', 'NO_COLOR', 'LLM_MUX_DEBUG', 'LLM_MUX_MANAGEMENT_KEY']) delete env[name];
+    env = await isolatedCliEnv(work, { TZ: 'UTC' });
     // The CLI reads the accounts beside its config and finds the daemon where that config says it listens.
     cliConfig = join(proxy.configPath, '..', 'cli.yaml');
     await writeFile(cliConfig, `${configYaml}\nport: ${new URL(proxy.url).port}\n`);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AccountRecord, Credentials } from '../src/accounts/types.ts';
 import { cloudCodeSetup, type CloudCodeScript } from './providers/code-assist-fakes.ts';
 import { occupiedPort, unusedPort } from './support/ports.ts';
-import { runCli, showResult, startCli, type CliResult, type RunningCli } from './support/cli.ts';
+import { isolatedCliEnv, runCli, showResult, startCli, type CliResult, type RunningCli } from './support/cli.ts';
 import { startFakeOAuthServer, type DevicePollStep, type FakeOAuthConfig, type FakeOAuthServer } from './support/fake-oauth-server.ts';
 import { startFakeUpstream, type FakeUpstream, type Responder } from './support/fake-upstream.ts';
 
@@ -27,9 +27,7 @@ const cleanups: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'llm-mux-login-cli-'));
-  env = { ...process.env, HOME: join(work, 'home'), XDG_CONFIG_HOME: join(work, 'xdg') };
-  for (const name of ['LLM_MUX_CONFIG', 'FORCE_COLOR', 'NO_COLOR', 'LLM_MUX_DEBUG', 'LLM_MUX_MANAGEMENT_KEY']) delete env[name];
-  await mkdir(env.HOME!, { recursive: true });
+  env = await isolatedCliEnv(work);
 });
 
 afterAll(async () => {

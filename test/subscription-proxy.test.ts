@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach } from './support/cleanups.ts';
 import { SUBSCRIPTION_DEFAULTS } from '../src/providers/subscription-defaults.ts';
 import { json, textElement, wrappedEvents, wrapStream } from './providers/code-assist-fakes.ts';
 import { fileAccountStore, seedAccounts, type SeedAccount } from './support/accounts.ts';
@@ -27,21 +28,18 @@ const RESPONSES_STREAM = loadFixture('openai-responses/gpt-4o-text.sse');
 const GEMINI_STREAM = loadFixture('gemini/gemini-2.0-flash-text.sse');
 const CHAT_STREAM = loadFixture('openai-chat/gpt-4o-text-with-usage.sse');
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const onCleanup = cleanupAfterEach();
 
 async function fakeUpstream(responder: Responder): Promise<FakeUpstream> {
   const upstream = await startFakeUpstream(responder);
-  cleanups.push(() => upstream.close());
+  onCleanup(() => upstream.close());
   return upstream;
 }
 
 /** The provider's token endpoint, with the client id every test config gives the providers. */
 async function fakeOAuth(overrides: Parameters<typeof startFakeOAuthServer>[0] = {}): Promise<FakeOAuthServer> {
   const oauth = await startFakeOAuthServer({ clientId: CLIENT_ID, ...overrides });
-  cleanups.push(() => oauth.close());
+  onCleanup(() => oauth.close());
   return oauth;
 }
 
@@ -61,7 +59,7 @@ function subscriptionConfig(providers: Record<string, ProviderSetup>): string {
 
 async function proxy(config: string, accounts: SeedAccount[], managementKey = false): Promise<TestProxy> {
   const started = await startProxy(config, { managementKey, beforeStart: (dir) => seedAccounts(dir, accounts) });
-  cleanups.push(() => started.close());
+  onCleanup(() => started.close());
   return started;
 }
 
@@ -496,7 +494,7 @@ describe('token lifecycle through the proxy', () => {
     const p = await proxy(claudeConfig(up, oauth), [claudeAccount('claude-a', tokens)], true);
     // As under `serve`: the daemon follows accounts.json, where the refresh recorded the state.
     const stop = p.runtime.watchAccounts();
-    cleanups.push(async () => stop());
+    onCleanup(async () => stop());
 
     const anthropicError = await failure<InstanceType<typeof Anthropic.APIError>>(claudeAnswer(p));
     expect(anthropicError.status).toBe(503);

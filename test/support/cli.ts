@@ -1,8 +1,24 @@
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** `node bin/llm-mux`, as a user (or a script) runs it. */
 export const LLM_MUX_BIN = fileURLToPath(new URL('../../bin/llm-mux', import.meta.url));
+
+/** Variables of the developer's own llm-mux setup (and colour) that a test's CLI run must not see. */
+const USER_SETUP_VARIABLES = ['LLM_MUX_CONFIG', 'FORCE_COLOR', 'NO_COLOR', 'LLM_MUX_DEBUG', 'LLM_MUX_MANAGEMENT_KEY'];
+
+/**
+ * An environment for CLI runs kept away from the developer's own setup: HOME and the XDG
+ * config directory under `dir` (HOME created), plain output, then `extra`.
+ */
+export async function isolatedCliEnv(dir: string, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(dir, 'home'), XDG_CONFIG_HOME: join(dir, 'xdg') };
+  for (const name of USER_SETUP_VARIABLES) delete env[name];
+  await mkdir(env.HOME!, { recursive: true });
+  return { ...env, ...extra };
+}
 
 export interface CliResult {
   code: number | null;
