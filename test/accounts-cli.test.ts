@@ -98,7 +98,6 @@ beforeAll(async () => {
   upstream = await startFakeUpstream(keyCheckResponder);
 });
 
-
 afterAll(async () => {
   await upstream?.close();
   if (work) await rm(work, { recursive: true, force: true });

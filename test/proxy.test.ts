@@ -32,7 +32,6 @@ interface OpenAIErrorObject {
 
 const onCleanup = cleanupAfterEach();
 
-
 async function upstream(responder: Responder = completionResponder()): Promise<FakeUpstream> {
   const fake = await startFakeUpstream(responder);
   onCleanup(() => fake.close());
