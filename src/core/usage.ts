@@ -11,3 +11,15 @@ export interface TokenUsage {
   /** Input tokens written to the prompt cache (Anthropic), a subset of `input`. */
   cacheWrite?: number;
 }
+
+/** Whether a usage report repeats the last one: streams send cumulative totals, often unchanged. */
+export function sameUsage(last: TokenUsage | undefined, usage: TokenUsage): boolean {
+  return (
+    last !== undefined &&
+    last.input === usage.input &&
+    last.output === usage.output &&
+    last.cached === usage.cached &&
+    last.reasoning === usage.reasoning &&
+    last.cacheWrite === usage.cacheWrite
+  );
+}

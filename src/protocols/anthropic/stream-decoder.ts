@@ -1,5 +1,6 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
+import { sameUsage, type TokenUsage } from '../../core/usage.ts';
 import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
 import { TextSlotReader } from '../string-slot.ts';
 import { proxyErrorFromAnthropic, quote } from './errors.ts';
@@ -29,7 +30,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   /** Open blocks by Anthropic index; skipped blocks never enter, so their events fall through. */
   private readonly open = new Map<number, OpenBlock>();
   private usage: AnthropicUsage = {};
-  private reportedUsage = '';
+  private reportedUsage: TokenUsage | undefined;
   /** Where the text sits in text deltas, by event name and block: most deltas differ from the last only there. */
   private readonly textSlot = new TextSlotReader<{ event: string | undefined; index: number }>();
 
@@ -178,9 +179,8 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     if (!update) return [];
     this.usage = mergeUsage(this.usage, update);
     const usage = usageFromAnthropic(this.usage);
-    const key = JSON.stringify(usage);
-    if (key === this.reportedUsage) return [];
-    this.reportedUsage = key;
+    if (sameUsage(this.reportedUsage, usage)) return [];
+    this.reportedUsage = usage;
     return [{ type: 'usage', usage }];
   }
 }

@@ -1,6 +1,7 @@
 import { ProxyError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
+import { sameUsage, type TokenUsage } from '../../core/usage.ts';
 import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
 import { freshCallId } from './call-ids.ts';
 import { proxyErrorFromGoogle } from './errors.ts';
@@ -34,7 +35,7 @@ export interface GeminiStreamDecoderOptions {
 export class GeminiStreamDecoder implements StreamDecoder {
   private started = false;
   private failed = false;
-  private lastUsage = '';
+  private lastUsage: TokenUsage | undefined;
   private readonly choices = new Map<number, ChoiceState>();
 
   constructor(private readonly options: GeminiStreamDecoderOptions = {}) {}
@@ -210,9 +211,8 @@ export class GeminiStreamDecoder implements StreamDecoder {
   private decodeUsage(metadata: GeminiUsageMetadata, events: StreamEvent[]): void {
     if (metadata.promptTokenCount === undefined && metadata.totalTokenCount === undefined) return;
     const usage = tokenUsageFromGemini(metadata);
-    const key = JSON.stringify(usage);
-    if (key === this.lastUsage) return;
-    this.lastUsage = key;
+    if (sameUsage(this.lastUsage, usage)) return;
+    this.lastUsage = usage;
     events.push({ type: 'usage', usage });
   }
 
