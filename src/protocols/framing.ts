@@ -21,7 +21,8 @@ export function createFramingParser(framing: Framing, onMessage: (message: Upstr
   if (framing === 'sse') {
     let overflow: Error | undefined;
     const parser = createParser({
-      onEvent: (event) => onMessage(event.event ? { event: event.event, data: event.data } : { data: event.data }),
+      // The parser's own event object ({ id, event, data }) is the message: no copy per event.
+      onEvent: onMessage,
       onError: (error) => {
         if (error.type === 'max-buffer-size-exceeded') overflow = error;
       },
