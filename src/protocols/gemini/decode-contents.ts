@@ -3,6 +3,7 @@ import { untagSignature } from '../signature-tag.ts';
 import { positionalCallId } from './call-ids.ts';
 import { invalid } from './invalid.ts';
 import type { GeminiBlob, GeminiContent, GeminiFunctionCall, GeminiFunctionResponse, GeminiPart } from './types.ts';
+import { isRecord } from '../../core/json.ts';
 
 /** A function call waiting for its functionResponse. */
 interface PendingCall {
@@ -176,6 +177,6 @@ function unsupportedMedia(mimeType: string, where: string) {
 }
 
 function asObject(value: unknown, where: string): Record<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (isRecord(value)) return value;
   throw invalid(`${where} must be an object.`, where);
 }

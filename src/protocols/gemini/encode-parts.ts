@@ -1,4 +1,4 @@
-import { parseArgumentsObject } from '../../core/json.ts';
+import { isRecord, parseArgumentsObject } from '../../core/json.ts';
 import type { ImagePart, Part, ReasoningSignature, ToolCallPart, ToolResultPart } from '../../core/request.ts';
 import { tagSignature } from '../signature-tag.ts';
 import { wireCallId } from './call-ids.ts';
@@ -98,7 +98,7 @@ function functionResponsePart(result: ToolResultPart): GeminiPart {
 function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const value = JSON.parse(text) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }

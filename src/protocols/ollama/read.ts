@@ -1,4 +1,5 @@
 import { ProxyError } from '../../core/errors.ts';
+import { isRecord } from '../../core/json.ts';
 
 /**
  * Checked reads of a client body: a wrong type becomes a 400 naming the field, as Ollama
@@ -12,7 +13,7 @@ export function invalid(message: string): ProxyError {
 }
 
 export function readObject(value: unknown, path: string): Json {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Json;
+  if (isRecord(value)) return value as Json;
   throw invalid(`${path} must be an object`);
 }
 

@@ -9,6 +9,7 @@ import { unixSeconds } from './time.ts';
 import { toolCallFromOllama } from './tools.ts';
 import type { OllamaResponse, OllamaToolCall } from './types.ts';
 import { tokenUsageFromOllama } from './usage.ts';
+import { isRecord } from '../../core/json.ts';
 
 /**
  * Ollama NDJSON lines (/api/chat `message`, or /api/generate `response`/`thinking`) →
@@ -97,7 +98,7 @@ export class OllamaStreamDecoder implements StreamDecoder {
 function parseLine(data: string): OllamaResponse {
   try {
     const value = JSON.parse(data) as unknown;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as OllamaResponse;
+    if (isRecord(value)) return value as OllamaResponse;
   } catch {
     // Falls through to the error below.
   }

@@ -16,6 +16,7 @@ import {
 import { signReasoning } from './signature.ts';
 import type { WireOutputItem, WireResponse, WireStreamEvent } from './types.ts';
 import { tokenUsageFromResponses } from './usage.ts';
+import { isRecord } from '../../core/json.ts';
 
 type BlockKind = 'text' | 'reasoning' | 'tool_call';
 
@@ -241,7 +242,7 @@ const ARGUMENTS = 'arguments';
 function parseEvent(data: string): WireStreamEvent | undefined {
   try {
     const event = JSON.parse(data) as unknown;
-    return event !== null && typeof event === 'object' && !Array.isArray(event) ? (event as WireStreamEvent) : undefined;
+    return isRecord(event) ? (event as WireStreamEvent) : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import { ProxyError } from '../../core/errors.ts';
+import { isRecord } from '../../core/json.ts';
 
 /** Checks on a client body: each failure is a 400 naming the offending parameter. */
 
@@ -7,7 +8,7 @@ export function invalid(message: string, param: string): ProxyError {
 }
 
 export function record(value: unknown, param: string): Record<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (isRecord(value)) return value;
   throw invalid(`'${param}' must be an object.`, param);
 }
 
