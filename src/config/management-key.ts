@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './files.ts';
+import { readTextIfExists, writeFileAtomic } from './files.ts';
 
 /** What is stored on disk: only a hash, so a leaked file does not leak the key. */
 interface StoredManagementKey {
@@ -23,14 +22,11 @@ export async function storeManagementKeyHash(file: string, key: string): Promise
 
 /** The stored hash, or undefined when `llm-mux init` has not generated a key yet. */
 export async function readManagementKeyHash(file: string): Promise<Buffer | undefined> {
-  try {
-    const stored = JSON.parse(await readFile(file, 'utf8')) as Partial<StoredManagementKey>;
-    if (typeof stored.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(stored.sha256)) return undefined;
-    return Buffer.from(stored.sha256, 'hex');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
+  const stored = JSON.parse(text) as Partial<StoredManagementKey>;
+  if (typeof stored.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(stored.sha256)) return undefined;
+  return Buffer.from(stored.sha256, 'hex');
 }
 
 /**
