@@ -8,12 +8,17 @@ export function recordOrEmpty(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }
 
+/** The JSON object `text` holds; undefined when it is not JSON, or not an object. */
+export function parseJsonRecord(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses JSON text that a model produced (tool arguments), falling back to `{}` when it is not an object. */
 export function parseArgumentsObject(text: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  try {
-    return recordOrEmpty(JSON.parse(text));
-  } catch {
-    return {};
-  }
+  return text.trim() === '' ? {} : (parseJsonRecord(text) ?? {});
 }

@@ -1,4 +1,4 @@
-import { isRecord, parseArgumentsObject } from '../../core/json.ts';
+import { parseArgumentsObject, parseJsonRecord } from '../../core/json.ts';
 import type { ImagePart, Part, ReasoningSignature, ToolCallPart, ToolResultPart } from '../../core/request.ts';
 import { tagSignature } from '../signature-tag.ts';
 import { wireCallId } from './call-ids.ts';
@@ -81,7 +81,7 @@ function imagePart(image: ImagePart): GeminiPart {
 function functionResponsePart(result: ToolResultPart): GeminiPart {
   const id = wireCallId(result.toolCallId);
   const text = result.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
-  const object = parseObject(text);
+  const object = parseJsonRecord(text);
   const response = object && (!result.isError || 'error' in object) ? object : { [result.isError ? 'error' : 'output']: object ?? text };
   // Inline media only: the gateway has already inlined URL images (inlineImagesOnly).
   const media = result.content.flatMap((part) => (part.type === 'image' && part.source.kind === 'base64' ? [imagePart(part)] : []));
@@ -93,13 +93,4 @@ function functionResponsePart(result: ToolResultPart): GeminiPart {
       ...(media.length > 0 ? { parts: media } : {}),
     },
   };
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }

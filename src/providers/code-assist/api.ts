@@ -1,5 +1,5 @@
 import { AuthError } from '../../auth/errors.ts';
-import { isRecord } from '../../core/json.ts';
+import { isRecord, parseJsonRecord } from '../../core/json.ts';
 import { fetchFailureReason, type UpstreamFetch } from '../http.ts';
 
 /** The Cloud Code `v1internal` calls a login makes (loadCodeAssist, onboardUser, operation polls). */
@@ -44,7 +44,7 @@ async function requestJson(fetch: UpstreamFetch, url: string, step: string, init
     throw new AuthError('authorization_error', `${step} could not reach ${host} (${fetchFailureReason(error)}) — check the network and try again`);
   }
   const text = await response.text();
-  const body = parseObject(text);
+  const body = parseJsonRecord(text);
   if (!response.ok) {
     throw new AuthError('authorization_error', `${step} failed at ${host}: HTTP ${response.status}${describeGoogleError(body)}`);
   }
@@ -63,13 +63,4 @@ export function describeGoogleError(body: Record<string, unknown> | undefined): 
     .filter((url): url is string => url !== undefined);
   const help = links.length > 0 ? ` (see ${links.join(', ')})` : '';
   return message || help ? `: ${message}${help}` : '';
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,3 +1,4 @@
+import { isRecord } from '../../core/json.ts';
 import type { SubscriptionSettings } from '../subscription.ts';
 import type { UpstreamAdapter } from '../upstream.ts';
 import { guardResponsesStream } from './stream-guard.ts';
@@ -75,6 +76,6 @@ function isEventStream(response: Response): boolean {
 
 function parseObject(body: string): Record<string, unknown> {
   const value: unknown = JSON.parse(body);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('a Responses request body must be a JSON object');
-  return value as Record<string, unknown>;
+  if (!isRecord(value)) throw new Error('a Responses request body must be a JSON object');
+  return value;
 }

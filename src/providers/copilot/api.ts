@@ -2,14 +2,13 @@
  * The Copilot API (docs/providers.md §5 "Upstream"): OpenAI Chat at the host the Copilot
  * token names, with the VS Code Copilot Chat plugin's headers.
  */
-import { isRecord } from '../../core/json.ts';
+import { isRecord, parseJsonRecord } from '../../core/json.ts';
 import { randomUUID } from 'node:crypto';
 import type { Credentials } from '../../accounts/types.ts';
 import { upstreamTarget } from '../endpoints.ts';
 import type { UpstreamFetch } from '../http.ts';
 import type { SubscriptionSettings } from '../subscription.ts';
 import { postAdapter, type UpstreamAdapter } from '../upstream.ts';
-import { parseRecord } from './json.ts';
 
 type Settings = SubscriptionSettings<'copilot'>;
 
@@ -37,7 +36,7 @@ export interface ChatTraits {
 }
 
 export function chatTraits(body: string): ChatTraits {
-  const { messages } = parseRecord(body);
+  const { messages } = parseJsonRecord(body) ?? {};
   const list = Array.isArray(messages) ? messages.filter(isRecord) : [];
   return {
     initiator: list.some((message) => message.role === 'assistant' || message.role === 'tool') ? 'agent' : 'user',
@@ -72,7 +71,7 @@ export async function listCopilotModels(settings: Settings, credentials: Credent
     signal: AbortSignal.timeout(MODEL_LIST_TIMEOUT_MS),
   });
   if (!response.ok) throw new Error(`the Copilot model list answered HTTP ${response.status}`);
-  const { data } = parseRecord(await response.text());
+  const { data } = parseJsonRecord(await response.text()) ?? {};
   if (!Array.isArray(data)) throw new Error('the Copilot model list answered without a data array');
   return data.filter(isRecord).flatMap((model) => (typeof model.id === 'string' && model.id !== '' ? [model.id] : []));
 }

@@ -3,13 +3,12 @@
  * buys short-lived Copilot tokens (docs/providers.md §5 "Copilot token"), and names the
  * account by its GitHub login.
  */
-import { isRecord } from '../../core/json.ts';
+import { isRecord, parseJsonRecord } from '../../core/json.ts';
 import type { Credentials } from '../../accounts/types.ts';
 import { TokenError } from '../../auth/errors.ts';
 import { secondsToMs, stringField } from '../../auth/token-client.ts';
 import type { UpstreamFetch } from '../http.ts';
 import type { SubscriptionSettings } from '../subscription.ts';
-import { parseRecord } from './json.ts';
 
 type Settings = SubscriptionSettings<'copilot'>;
 
@@ -100,7 +99,7 @@ async function getJson(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   try {
     const response = await fetch(url, { method: 'GET', headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    return { status: response.status, body: parseRecord(await response.text()) };
+    return { status: response.status, body: parseJsonRecord(await response.text()) ?? {} };
   } catch {
     throw new TokenError(`${step} could not reach ${new URL(url).host} — check the network and try again`, false);
   }
