@@ -8,14 +8,19 @@ export function recordOrEmpty(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }
 
-/** The JSON object `text` holds; undefined when it is not JSON, or not an object. */
-export function parseJsonRecord(text: string): Record<string, unknown> | undefined {
+/** The value of JSON text; undefined when it is not JSON. */
+export function tryParseJson(text: string): unknown {
   try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
+}
+
+/** The JSON object `text` holds; undefined when it is not JSON, or not an object. */
+export function parseJsonRecord(text: string): Record<string, unknown> | undefined {
+  const value = tryParseJson(text);
+  return isRecord(value) ? value : undefined;
 }
 
 /** Parses JSON text that a model produced (tool arguments), falling back to `{}` when it is not an object. */

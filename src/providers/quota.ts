@@ -4,7 +4,7 @@
  * The endpoints are undocumented and their shapes drift, so every field is read as
  * "maybe": a value of the wrong type is left out, never guessed.
  */
-import { isRecord } from '../core/json.ts';
+import { isRecord, tryParseJson } from '../core/json.ts';
 import { fetchFailureReason } from './http.ts';
 
 const QUOTA_TIMEOUT_MS = 15_000;
@@ -37,7 +37,7 @@ export async function quotaAnswer(what: string, send: (signal: AbortSignal) => P
   } catch (error) {
     throw new QuotaError(`${what} could not be reached (${fetchFailureReason(error)})`);
   }
-  const body = parseJson(text);
+  const body = tryParseJson(text);
   if (status < 200 || status > 299) throw new QuotaError(`${what} answered HTTP ${status}${upstreamMessage(body)}`, status);
   if (!isRecord(body)) throw new QuotaError(`${what} answered something that is not a JSON object`);
   return body;
@@ -50,14 +50,6 @@ function upstreamMessage(body: unknown): string {
   const candidates = [isRecord(error) ? error.message : error, body.message, body.detail];
   const message = candidates.find((candidate): candidate is string => typeof candidate === 'string' && candidate !== '');
   return message ? `: ${message.slice(0, MESSAGE_CHARS)}` : '';
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A finite number, from a number or numeric text (Google sends int64 values as text). */

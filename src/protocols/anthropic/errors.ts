@@ -1,3 +1,4 @@
+import { tryParseJson } from '../../core/json.ts';
 import { ProxyError, kindForStatus, type ErrorKind } from '../../core/errors.ts';
 import type { AnthropicErrorBody } from './types.ts';
 
@@ -66,15 +67,7 @@ export function proxyErrorFromAnthropic(body: unknown, status?: number): ProxyEr
 export function decodeAnthropicError(status: number, body: string): ProxyError {
   const quoted = quote(body);
   return (
-    proxyErrorFromAnthropic(parseJson(body), status) ??
+    proxyErrorFromAnthropic(tryParseJson(body), status) ??
     new ProxyError(kindForStatus(status), `The upstream answered HTTP ${status}${quoted ? `: ${quoted}` : ''}`, { status })
   );
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

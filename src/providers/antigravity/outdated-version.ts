@@ -1,4 +1,4 @@
-import { isRecord } from '../../core/json.ts';
+import { isRecord, tryParseJson } from '../../core/json.ts';
 import { ProxyError } from '../../core/errors.ts';
 import { createFramingParser } from '../../protocols/framing.ts';
 import { geminiErrorResponse } from '../../protocols/gemini/errors.ts';
@@ -19,7 +19,7 @@ export async function rejectOutdatedVersion(response: Response, version: string)
   if (!response.ok || !response.body) return response;
   if (!isEventStream(response)) {
     const text = await response.text();
-    if (startsWithNotice(answerText(parseJson(text))) === true) return outdatedVersionError(version);
+    if (startsWithNotice(answerText(tryParseJson(text))) === true) return outdatedVersionError(version);
     return new Response(text, response);
   }
   const { verdict, readAhead, reader } = await readUntilFirstText(response.body);
@@ -38,7 +38,7 @@ async function readUntilFirstText(body: ReadableStream<Uint8Array>) {
   let text = '';
   let verdict: boolean | undefined;
   const parser = createFramingParser('sse', ({ data }) => {
-    text += answerText(parseJson(data));
+    text += answerText(tryParseJson(data));
     verdict ??= startsWithNotice(text);
   });
   while (verdict === undefined) {
@@ -82,14 +82,6 @@ function answerText(answer: unknown): string {
   const content = isRecord(candidates[0]) ? candidates[0].content : undefined;
   const parts = isRecord(content) && Array.isArray(content.parts) ? content.parts : [];
   return parts.map((part: unknown) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A 502 in Google's error shape that tells the user which setting to change. */
