@@ -1,6 +1,6 @@
 import { newId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/response.ts';
-import type { TokenUsage } from '../../core/usage.ts';
+import { sameUsage, type TokenUsage } from '../../core/usage.ts';
 import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
 import { inStreamError } from './errors.ts';
 import { finishReasonFromOllama } from './map-finish-reason.ts';
@@ -9,7 +9,7 @@ import { unixSeconds } from './time.ts';
 import { toolCallFromOllama } from './tools.ts';
 import type { OllamaResponse, OllamaToolCall } from './types.ts';
 import { tokenUsageFromOllama } from './usage.ts';
-import { isRecord } from '../../core/json.ts';
+import { parseJsonRecord } from '../../core/json.ts';
 
 /**
  * Ollama NDJSON lines (/api/chat `message`, or /api/generate `response`/`thinking`) →
@@ -42,7 +42,7 @@ export class OllamaStreamDecoder implements StreamDecoder {
     this.doneReason = line.done_reason ?? this.doneReason;
     if (line.done) events.push(...this.finish());
     const usage = tokenUsageFromOllama(line);
-    if (usage && !sameUsage(usage, this.lastUsage)) events.push({ type: 'usage', usage: (this.lastUsage = usage) });
+    if (usage && !sameUsage(this.lastUsage, usage)) events.push({ type: 'usage', usage: (this.lastUsage = usage) });
     return events;
   }
 
@@ -96,15 +96,8 @@ export class OllamaStreamDecoder implements StreamDecoder {
 
 /** A line that is not a JSON object is reported like Ollama's own `{"error"}` lines. */
 function parseLine(data: string): OllamaResponse {
-  try {
-    const value = JSON.parse(data) as unknown;
-    if (isRecord(value)) return value as OllamaResponse;
-  } catch {
-    // Falls through to the error below.
-  }
-  return { error: `Ollama sent a stream line that is not a JSON object: ${data.slice(0, 200)}` };
+  return (
+    (parseJsonRecord(data) as OllamaResponse | undefined) ?? { error: `Ollama sent a stream line that is not a JSON object: ${data.slice(0, 200)}` }
+  );
 }
 
-function sameUsage(a: TokenUsage, b: TokenUsage | undefined): boolean {
-  return b !== undefined && a.input === b.input && a.output === b.output;
-}

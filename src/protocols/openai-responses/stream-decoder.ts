@@ -16,7 +16,7 @@ import {
 import { signReasoning } from './signature.ts';
 import type { WireOutputItem, WireResponse, WireStreamEvent } from './types.ts';
 import { tokenUsageFromResponses } from './usage.ts';
-import { isRecord } from '../../core/json.ts';
+import { parseJsonRecord } from '../../core/json.ts';
 
 type BlockKind = 'text' | 'reasoning' | 'tool_call';
 
@@ -240,10 +240,5 @@ class ResponsesStreamDecoder implements StreamDecoder {
 const ARGUMENTS = 'arguments';
 
 function parseEvent(data: string): WireStreamEvent | undefined {
-  try {
-    const event = JSON.parse(data) as unknown;
-    return isRecord(event) ? (event as WireStreamEvent) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonRecord(data) as WireStreamEvent | undefined;
 }
