@@ -2,7 +2,7 @@ import { ProxyError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/response.ts';
 import type { TokenUsage } from '../core/usage.ts';
 import type { OutboundCodec, StreamWatcher } from '../protocols/codec.ts';
-import { createFramingParser, readUpstreamBatches } from '../protocols/framing.ts';
+import { createBodyParser, readUpstreamBatches } from '../protocols/framing.ts';
 
 export interface StreamOutcome {
   usage?: TokenUsage;
@@ -78,8 +78,7 @@ const READ_AHEAD = 16;
  */
 function streamWatch(codec: OutboundCodec): { watcher: StreamWatcher; feed(bytes: Uint8Array): void; end(): void } {
   const watcher = codec.watchStream?.() ?? decodingWatcher(codec);
-  const parser = createFramingParser(codec.streamFraming, (message) => watcher.push(message));
-  const decoder = new TextDecoder();
+  const parser = createBodyParser(codec.streamFraming, (message) => watcher.push(message));
   let broken = false;
   const guarded = (step: () => void) => {
     if (broken) return;
@@ -91,12 +90,8 @@ function streamWatch(codec: OutboundCodec): { watcher: StreamWatcher; feed(bytes
   };
   return {
     watcher,
-    feed: (bytes) => guarded(() => parser.feed(decoder.decode(bytes, { stream: true }))),
-    end: () =>
-      guarded(() => {
-        parser.feed(decoder.decode());
-        parser.end();
-      }),
+    feed: (bytes) => guarded(() => parser.feed(bytes)),
+    end: () => guarded(() => parser.end()),
   };
 }
 

@@ -58,29 +58,40 @@ export function createFramingParser(framing: Framing, onMessage: (message: Upstr
   };
 }
 
+/** A framing parser fed with a body's bytes, decoded as UTF-8 as they come. */
+export function createBodyParser(framing: Framing, onMessage: (message: UpstreamMessage) => void): { feed(bytes: Uint8Array): void; end(): void } {
+  const parser = createFramingParser(framing, onMessage);
+  const decoder = new TextDecoder();
+  return {
+    feed: (bytes) => parser.feed(decoder.decode(bytes, { stream: true })),
+    end() {
+      parser.feed(decoder.decode());
+      parser.end();
+    },
+  };
+}
+
 /**
  * The messages of a streamed body, in batches: everything one read of the body held.
  * Stopping early cancels the body.
  */
 export async function* readUpstreamBatches(body: ReadableStream<Uint8Array>, framing: Framing): AsyncGenerator<UpstreamMessage[]> {
   let pending: UpstreamMessage[] = [];
-  const parser = createFramingParser(framing, (message) => pending.push(message));
+  const parser = createBodyParser(framing, (message) => pending.push(message));
   const take = () => {
     const batch = pending;
     pending = [];
     return batch;
   };
-  const decoder = new TextDecoder();
   const reader = body.getReader();
   let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
+      parser.feed(value);
       if (pending.length > 0) yield take();
     }
-    parser.feed(decoder.decode());
     parser.end();
     if (pending.length > 0) yield take();
     finished = true;
