@@ -13,6 +13,7 @@ import type { Runtime } from '../server/runtime.ts';
 import { forward } from './forward.ts';
 import { inlineImages } from './images.ts';
 import { decodeUpstreamStream, observeStream, outcomeOf, type StreamOutcome } from './observe.ts';
+import { translateStream } from './translate-stream.ts';
 import type { Route } from './router.ts';
 
 /** One client request, as a protocol route hands it to the gateway. */
@@ -36,7 +37,6 @@ export interface ClientRequest {
   alwaysTranslate?: boolean;
 }
 
-const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
 
 /**
@@ -169,15 +169,19 @@ async function answerSameProtocol(request: ClientRequest, outbound: OutboundCode
 
 /** The upstream's answer, streamed or not, translated into the client's protocol. */
 async function answerTranslated(request: ClientRequest, outbound: OutboundCodec, response: Response, record: Recorder): Promise<Response> {
-  const events = isStreamBody(response) ? decodeUpstreamStream(response.body!, outbound) : jsonAsEvents(response, outbound);
+  const streamed = isStreamBody(response);
   if (request.stream) {
     const streamEncoder = request.inbound.createStreamEncoder(request.context);
-    const body = encodeStream(events, streamEncoder, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
+    const onEnd = (outcome: StreamOutcome) => record(outcome.failed ? 502 : 200, outcome.usage);
+    const body = streamed
+      ? translateStream(response.body!, outbound, streamEncoder, onEnd)
+      : encodeAll(await jsonEvents(response, outbound), streamEncoder, onEnd);
     return new Response(body, { status: 200, headers: streamHeaders(streamEncoder.contentType) });
   }
   const aggregator = new ResponseAggregator();
   const outcome: StreamOutcome = { failed: false, cancelled: false };
-  for await (const batch of events) {
+  const batches = streamed ? decodeUpstreamStream(response.body!, outbound) : [await jsonEvents(response, outbound)];
+  for await (const batch of batches) {
     for (const event of batch) {
       aggregator.add(event);
       outcomeOf(outcome, event);
@@ -215,72 +219,35 @@ function resolveRoutes(runtime: Runtime, model: string) {
   }
 }
 
-async function* jsonAsEvents(response: Response, outbound: OutboundCodec): AsyncGenerator<StreamEvent[]> {
-  const text = await response.text();
+/** A whole JSON answer as canonical events (an error event when it is not one). */
+async function jsonEvents(response: Response, outbound: OutboundCodec): Promise<StreamEvent[]> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    return [{ type: 'error', error: new ProxyError('upstream', `The upstream answer broke off: ${(error as Error).message}`, { code: 'upstream_broke_off' }) }];
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    yield [{ type: 'error', error: new ProxyError('upstream', 'The upstream answered with a body that is not JSON.', { code: 'malformed_response' }) }];
-    return;
+    return [{ type: 'error', error: new ProxyError('upstream', 'The upstream answered with a body that is not JSON.', { code: 'malformed_response' }) }];
   }
-  yield responseToEvents(outbound.decodeResponse(body));
+  return responseToEvents(outbound.decodeResponse(body));
 }
 
-/** Canonical event batches → the client's stream, encoded as they arrive. */
-function encodeStream(
-  events: AsyncGenerator<StreamEvent[]>,
-  streamEncoder: StreamEncoder,
-  onEnd: (outcome: StreamOutcome) => void,
-): ReadableStream<Uint8Array> {
+/** Events all at hand, as the client's stream: everything up to an error, then the end. */
+function encodeAll(events: StreamEvent[], streamEncoder: StreamEncoder, onEnd: (outcome: StreamOutcome) => void): string {
   const outcome: StreamOutcome = { failed: false, cancelled: false };
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    onEnd(outcome);
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        // Read until there is something to send, so every pull makes progress.
-        for (;;) {
-          let next: IteratorResult<StreamEvent[]>;
-          try {
-            next = await events.next();
-          } catch (error) {
-            const failure = error instanceof ProxyError ? error : new ProxyError('upstream', (error as Error).message);
-            next = { done: false, value: [{ type: 'error', error: failure }] };
-          }
-          let text = '';
-          if (!next.done) {
-            for (const event of next.value) {
-              outcomeOf(outcome, event);
-              text += streamEncoder.encode(event);
-            }
-          }
-          if (next.done || outcome.failed) {
-            text += streamEncoder.end();
-            if (text) controller.enqueue(encoder.encode(text));
-            end();
-            controller.close();
-            if (!next.done) await events.return(undefined);
-            return;
-          }
-          if (text) {
-            controller.enqueue(encoder.encode(text));
-            return;
-          }
-        }
-      },
-      async cancel() {
-        outcome.cancelled = true;
-        end();
-        await events.return(undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  let text = '';
+  for (const event of events) {
+    outcomeOf(outcome, event);
+    text += streamEncoder.encode(event);
+    if (outcome.failed) break;
+  }
+  text += streamEncoder.end();
+  onEnd(outcome);
+  return text;
 }
 
 function streamHeaders(contentType: string): Record<string, string> {

@@ -37,6 +37,18 @@ export interface StreamEncoder {
   encode(event: StreamEvent): string;
   /** Called once after the last event: closing text (e.g. `data: [DONE]`), possibly ''. */
   end(): string;
+  /**
+   * Optional, for the gateway's byte lane: when `encode` would now write a text event of
+   * this choice and block as `before` + the text's JSON string content + `after`, and change
+   * nothing else, those two; otherwise undefined. Valid until the next `encode`.
+   */
+  textFrame?(choice: number, block: number): TextFrame | undefined;
+}
+
+/** What an encoder writes around a token's JSON string content (quotes included). */
+export interface TextFrame {
+  readonly before: string;
+  readonly after: string;
 }
 
 /** One message of an upstream stream: an SSE event, or one NDJSON line. */
@@ -86,4 +98,28 @@ export interface StreamDecoder {
   push(message: UpstreamMessage): StreamEvent[];
   /** The upstream body ended: whatever is still owed (closing blocks, a missing finish). */
   end(): StreamEvent[];
+  /**
+   * Optional, for the gateway's byte lane: the envelope of the last text-only message (see
+   * string-slot.ts) when a message in that envelope with another non-empty text would now
+   * decode to one text event of `choice` and `block` and change nothing else; otherwise
+   * undefined. Valid until the next `push`.
+   */
+  textSlot?(): TextSlot | undefined;
+}
+
+/** A text-only upstream message around its text's JSON string. */
+export interface TextSlot {
+  /** The SSE event name it comes under, if any. */
+  readonly event: string | undefined;
+  /** The message's data before the text's opening quote, and after its closing quote. */
+  readonly before: string;
+  readonly after: string;
+  /**
+   * How the rest of a message may differ from `after`: not at all; in the width of its JSON
+   * whitespace (Anthropic pads before the last brace, by a different width each time); or by
+   * OpenAI's `obfuscation` field, a random string, before the closing brace.
+   */
+  readonly trailer: 'none' | 'whitespace' | 'obfuscation';
+  readonly choice: number;
+  readonly block: number;
 }

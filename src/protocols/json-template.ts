@@ -1,6 +1,15 @@
+import type { TextFrame } from './codec.ts';
+
 /** A string no JSON writer produces from ordinary values; it stands in for the variable field. */
 export const MARKER = '\u0000llm-mux\u0000';
 export const MARKER_JSON = JSON.stringify(MARKER);
+
+/** Writes one value's JSON; `parts` is the JSON around the value's string literal. */
+export interface JsonTemplate {
+  (value: string): string;
+  /** Absent when the marker was not found exactly once: every value is then stringified in full. */
+  readonly parts?: { readonly before: string; readonly after: string };
+}
 
 /**
  * `JSON.stringify(build(value))` for a stream of values that differ in one string field
@@ -13,13 +22,22 @@ export const MARKER_JSON = JSON.stringify(MARKER);
 export function jsonTemplate(
   build: (value: string) => unknown,
   stringify: (json: unknown) => string = (json) => JSON.stringify(json),
-): (value: string) => string {
+): JsonTemplate {
   const template = stringify(build(MARKER));
   const at = template.indexOf(MARKER_JSON);
   if (at < 0 || template.indexOf(MARKER_JSON, at + 1) >= 0) return (value) => stringify(build(value));
   const before = template.slice(0, at);
   const after = template.slice(at + MARKER_JSON.length);
-  return (value) => before + stringLiteral(value) + after;
+  return Object.assign((value: string) => before + stringLiteral(value) + after, { parts: { before, after } });
+}
+
+/**
+ * How a template's value goes out when written as `prefix + template(value) + suffix`, for
+ * the byte lane (see TextFrame); undefined when the template has no parts.
+ */
+export function templateFrame(template: JsonTemplate, prefix: string, suffix: string): TextFrame | undefined {
+  const parts = template.parts;
+  return parts && { before: `${prefix}${parts.before}"`, after: `"${parts.after}${suffix}` };
 }
 
 /** Tokens are short: past this, `JSON.stringify` beats a character loop. */

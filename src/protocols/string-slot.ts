@@ -8,6 +8,9 @@ import { hasNothingToEscape, MARKER, MARKER_JSON } from './json-template.ts';
  * what `jsonTemplate` does for writing.
  */
 export interface StringSlot {
+  /** The reference message before the value's opening quote, and after its closing quote (up to `end`). */
+  readonly before: string;
+  readonly after: string;
   /**
    * The string in the slot when `data` up to `end` (by default: up to trailing whitespace)
    * is the reference message with another string there; undefined for any other message,
@@ -41,6 +44,15 @@ export class TextSlotReader<T> {
   /** Where the current slot was learnt; valid after `read` returned a string. */
   get where(): T {
     return this.current!.where;
+  }
+
+  /**
+   * The current slot, for reading elsewhere (the gateway's byte lane): it counts as read,
+   * as a match does here. The lane stops asking on a stream whose messages do not fit.
+   */
+  lend(): { slot: StringSlot; where: T } | undefined {
+    if (this.current) this.fruitless = 0;
+    return this.current;
   }
 
   /** Learn the slot of a message just parsed in full that carried only text (see `findStringSlot`). */
@@ -84,6 +96,8 @@ export function findStringSlot(
 
 function slotBetween(before: string, after: string): StringSlot {
   return {
+    before,
+    after,
     read(data, end = endOfContent(data)) {
       const valueEnd = end - after.length;
       if (valueEnd - before.length < 2 || data.charCodeAt(before.length) !== QUOTE) return undefined;

@@ -1,7 +1,7 @@
 import { ProxyError } from '../../core/errors.ts';
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
 import { sameUsage, type TokenUsage } from '../../core/usage.ts';
-import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
+import type { StreamDecoder, TextSlot, UpstreamMessage } from '../codec.ts';
 import { TextSlotReader } from '../string-slot.ts';
 import { proxyErrorFromAnthropic, quote } from './errors.ts';
 import { finishReasonFromAnthropic } from './map-finish-reason.ts';
@@ -32,13 +32,13 @@ export class AnthropicStreamDecoder implements StreamDecoder {
   private usage: AnthropicUsage = {};
   private reportedUsage: TokenUsage | undefined;
   /** Where the text sits in text deltas, by event name and block: most deltas differ from the last only there. */
-  private readonly textSlot = new TextSlotReader<{ event: string | undefined; index: number }>();
+  private readonly texts = new TextSlotReader<{ event: string | undefined; index: number }>();
 
   push(message: UpstreamMessage): StreamEvent[] {
     if (this.failed) return [];
-    const text = this.textSlot.read(message.data);
-    if (text !== undefined && message.event === this.textSlot.where.event) {
-      return this.delta(this.textSlot.where.index, { type: 'text_delta', text });
+    const text = this.texts.read(message.data);
+    if (text !== undefined && message.event === this.texts.where.event) {
+      return this.delta(this.texts.where.index, { type: 'text_delta', text });
     }
     const event = parseEvent(message.data);
     if (message.event === 'error' || event?.type === 'error') {
@@ -60,7 +60,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         return this.blockStart(event.index, event.content_block);
       case 'content_block_delta':
         if (event.delta.type === 'text_delta' && typeof event.delta.text === 'string') {
-          this.textSlot.learn(message.data, 'text', holdsDeltaText, { event: message.event, index: event.index });
+          this.texts.learn(message.data, 'text', holdsDeltaText, { event: message.event, index: event.index });
         }
         return this.delta(event.index, event.delta);
       case 'content_block_stop':
@@ -71,6 +71,14 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         // ping, message_stop, and event types Anthropic may add.
         return [];
     }
+  }
+
+  textSlot(): TextSlot | undefined {
+    const current = this.texts.lend();
+    const block = current && !this.failed ? this.open.get(current.where.index) : undefined;
+    if (!block) return undefined;
+    const { before, after } = current!.slot;
+    return { event: current!.where.event, before, after, trailer: 'whitespace', choice: 0, block: block.number };
   }
 
   end(): StreamEvent[] {

@@ -1,8 +1,8 @@
 import type { ReasoningSignature } from '../../core/request.ts';
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
 import type { TokenUsage } from '../../core/usage.ts';
-import type { ClientContext, StreamEncoder } from '../codec.ts';
-import { jsonTemplate } from '../json-template.ts';
+import type { ClientContext, StreamEncoder, TextFrame } from '../codec.ts';
+import { type JsonTemplate, jsonTemplate, templateFrame } from '../json-template.ts';
 import { messageId } from './encode-response.ts';
 import { anthropicErrorBody } from './errors.ts';
 import { finishReasonToAnthropic } from './map-finish-reason.ts';
@@ -27,7 +27,9 @@ interface Block {
    */
   ready: boolean;
   /** Its content_block_delta frames by delta type, once open: all but the text is the same every time. */
-  deltaFrames: Partial<Record<TextDelta['type'], (text: string) => string>>;
+  deltaFrames: Partial<Record<TextDelta['type'], JsonTemplate>>;
+  /** The text_delta frame for the byte lane. */
+  textFrame?: TextFrame;
 }
 
 /** The deltas that carry one string: one per token, written from a template. */
@@ -98,6 +100,12 @@ export class AnthropicStreamEncoder implements StreamEncoder {
       case 'block_end':
         return this.messageStart() + this.endBlock(event.block);
     }
+  }
+
+  textFrame(choice: number, number: number): TextFrame | undefined {
+    const block = this.blocks.get(number);
+    if (this.done || choice !== 0 || !this.messageStarted || block?.status !== 'open') return undefined;
+    return (block.textFrame ??= templateFrame(deltaTemplate(block, 'text_delta'), DELTA_EVENT, '\n\n'));
   }
 
   end(): string {
@@ -246,17 +254,22 @@ function deltaText(delta: AnthropicDelta): string | undefined {
   }
 }
 
+const DELTA_EVENT = 'event: content_block_delta\ndata: ';
+
 /** content_block_delta of an open block (its index no longer moves): the same bytes as frame(). */
 function deltaFrame(block: Block, delta: AnthropicDelta): string {
   const text = deltaText(delta);
   if (text === undefined) return frame({ type: 'content_block_delta', index: block.index, delta });
-  const type = delta.type as TextDelta['type'];
-  const write = (block.deltaFrames[type] ??= jsonTemplate((value) => ({
+  return `${DELTA_EVENT}${deltaTemplate(block, delta.type as TextDelta['type'])(text)}\n\n`;
+}
+
+/** A text-like delta's content_block_delta: all but the text is the same every time. */
+function deltaTemplate(block: Block, type: TextDelta['type']): JsonTemplate {
+  return (block.deltaFrames[type] ??= jsonTemplate((value) => ({
     type: 'content_block_delta',
     index: block.index,
     delta: withText(type, value),
   })));
-  return `event: content_block_delta\ndata: ${write(text)}\n\n`;
 }
 
 function withText(type: TextDelta['type'], text: string): TextDelta {

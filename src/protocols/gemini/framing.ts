@@ -10,9 +10,13 @@ export interface StreamFraming {
   close(): string;
 }
 
-/** `?alt=sse`: one `data:` event per element, ended with CRLF CRLF as Google does. */
+/** What `?alt=sse` writes before and after each element: CRLF CRLF ends it, as Google does. */
+export const SSE_DATA = 'data: ';
+export const SSE_END = '\r\n\r\n';
+
+/** `?alt=sse`: one `data:` event per element. */
 export function sseFraming(): StreamFraming {
-  return framing('text/event-stream', (json) => JSON.stringify(json), (text) => `data: ${text}\r\n\r\n`, () => '');
+  return framing('text/event-stream', (json) => JSON.stringify(json), (text) => `${SSE_DATA}${text}${SSE_END}`, () => '');
 }
 
 /**

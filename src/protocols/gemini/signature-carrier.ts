@@ -10,6 +10,11 @@ import type { GeminiPart } from './types.ts';
 export class SignatureCarrier {
   private carried: string | undefined;
 
+  /** A signature waits for the next part. */
+  get carrying(): boolean {
+    return this.carried !== undefined;
+  }
+
   /** The parts to write now for `part` (none while a loose signature waits). */
   push(part: GeminiPart): GeminiPart[] {
     if (isLooseSignature(part)) {

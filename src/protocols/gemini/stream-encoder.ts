@@ -1,11 +1,11 @@
 import type { FinishReason, StreamEvent } from '../../core/response.ts';
 import type { ReasoningSignature, ToolCallPart } from '../../core/request.ts';
-import type { ClientContext, StreamEncoder } from '../codec.ts';
-import { jsonTemplate } from '../json-template.ts';
+import type { ClientContext, StreamEncoder, TextFrame } from '../codec.ts';
+import { type JsonTemplate, jsonTemplate, templateFrame } from '../json-template.ts';
 import { tagSignature } from '../signature-tag.ts';
 import { functionCallPart } from './encode-parts.ts';
 import { googleErrorBody } from './errors.ts';
-import { type StreamFraming, jsonArrayFraming, sseFraming } from './framing.ts';
+import { SSE_DATA, SSE_END, type StreamFraming, jsonArrayFraming, sseFraming } from './framing.ts';
 import { finishReasonToGemini } from './map-finish-reason.ts';
 import { SignatureCarrier, looseSignature } from './signature-carrier.ts';
 import type { GeminiCandidate, GeminiPart, GeminiUsageMetadata, GenerateContentResponse } from './types.ts';
@@ -29,7 +29,9 @@ interface ChoiceState {
   blocks: Block[];
   carrier: SignatureCarrier;
   /** The element around one text or thought part: all but the text is the same every time. */
-  textElements: { text?: (text: string) => string; thought?: (text: string) => string };
+  textElements: { text?: JsonTemplate; thought?: JsonTemplate };
+  /** The text element's frame for the byte lane (SSE only). */
+  textFrame?: TextFrame;
   finish?: FinishReason;
   madeToolCalls: boolean;
 }
@@ -71,7 +73,10 @@ export class GeminiStreamEncoder implements StreamEncoder {
     switch (event.type) {
       case 'start':
         this.responseId = event.id;
-        for (const state of this.choices.values()) state.textElements = {};
+        for (const state of this.choices.values()) {
+          state.textElements = {};
+          state.textFrame = undefined;
+        }
         return '';
       case 'block_start': {
         const state = this.choice(event.choice);
@@ -126,6 +131,14 @@ export class GeminiStreamEncoder implements StreamEncoder {
         this.failed = true;
         return this.framing.element(googleErrorBody(event.error));
     }
+  }
+
+  textFrame(choice: number, number: number): TextFrame | undefined {
+    const state = this.choices.get(choice);
+    if (this.failed || this.options.framing !== 'sse' || !state || state.carrier.carrying) return undefined;
+    // A block other than the one streaming is held back.
+    if (state.blocks.some((block) => block.number === number) && state.blocks[0]?.number !== number) return undefined;
+    return (state.textFrame ??= templateFrame(this.textTemplate(choice, state, false), SSE_DATA, SSE_END));
   }
 
   end(): string {
@@ -195,12 +208,15 @@ export class GeminiStreamEncoder implements StreamEncoder {
 
   /** An element of one text or thought part (the per-token path): the same bytes as element(), from a template. */
   private textElement(choice: number, text: string, thought: boolean): string {
-    const elements = this.choice(choice).textElements;
-    const write = (elements[thought ? 'thought' : 'text'] ??= jsonTemplate(
+    return this.framing.elementText(this.textTemplate(choice, this.choice(choice), thought)(text));
+  }
+
+  /** The element around one text or thought part: all but the text is the same every time. */
+  private textTemplate(choice: number, state: ChoiceState, thought: boolean): JsonTemplate {
+    return (state.textElements[thought ? 'thought' : 'text'] ??= jsonTemplate(
       (value) => this.full(partsElement(choice, [thought ? { text: value, thought: true } : { text: value }])),
       this.framing.stringify,
     ));
-    return this.framing.elementText(write(text));
   }
 
   private element(response: GenerateContentResponse): string {

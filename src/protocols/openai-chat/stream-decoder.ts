@@ -1,7 +1,7 @@
 import { ProxyError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/response.ts';
-import type { StreamDecoder, UpstreamMessage } from '../codec.ts';
+import type { StreamDecoder, TextSlot, UpstreamMessage } from '../codec.ts';
 import { TextSlotReader } from '../string-slot.ts';
 import { chatStreamError } from './errors.ts';
 import { finishReasonFromChat } from './map-finish-reason.ts';
@@ -23,14 +23,17 @@ export class ChatStreamDecoder implements StreamDecoder {
   private started = false;
   private failed = false;
   private readonly choices = new Map<number, ChoiceState>();
-  /** Where the text sits in text-only chunks, by choice: most chunks differ from the last only there. */
-  private readonly textSlot = new TextSlotReader<number>();
+  /**
+   * Where the text sits in text-only chunks, and of which choice (and whether OpenAI's
+   * padding ended the chunk): most chunks differ from the last only there.
+   */
+  private readonly texts = new TextSlotReader<{ choice: number; padded: boolean }>();
 
   push(message: UpstreamMessage): StreamEvent[] {
     if (this.failed || message.data === '[DONE]') return [];
     if (message.event === undefined) {
-      const text = this.textSlot.read(message.data, endBeforePadding(message.data));
-      if (text !== undefined) return this.textOnly(this.textSlot.where, text);
+      const text = this.texts.read(message.data, endBeforePadding(message.data));
+      if (text !== undefined) return this.textOnly(this.texts.where.choice, text);
     }
     let chunk: ChatCompletionChunk;
     try {
@@ -48,9 +51,20 @@ export class ChatStreamDecoder implements StreamDecoder {
     for (const choice of chunk.choices ?? []) this.decodeChoice(choice, events);
     if (chunk.usage) events.push({ type: 'usage', usage: tokenUsageFromChat(chunk.usage) });
     if (message.event === undefined && isTextOnly(chunk)) {
-      this.textSlot.learn(message.data, 'content', holdsContent, chunk.choices![0]!.index ?? 0, endBeforePadding(message.data));
+      const end = endBeforePadding(message.data);
+      this.texts.learn(message.data, 'content', holdsContent, { choice: chunk.choices![0]!.index ?? 0, padded: end < message.data.length }, end);
     }
     return events;
+  }
+
+  textSlot(): TextSlot | undefined {
+    const current = this.texts.lend();
+    if (!current || this.failed) return undefined;
+    const { choice, padded } = current.where;
+    const open = this.choices.get(choice);
+    if (!open || open.finished || open.open?.kind !== 'text') return undefined;
+    const { before, after } = current.slot;
+    return { event: undefined, before, after, trailer: padded ? 'obfuscation' : 'none', choice, block: open.open.block };
   }
 
   /** What `decodeChoice` makes of a chunk carrying nothing but a choice's text. */
@@ -186,12 +200,17 @@ const PADDING_FIELD = ',"obfuscation":"';
 
 /**
  * Where OpenAI's `obfuscation` field starts when it ends the chunk (random padding, new in
- * every chunk, meaning nothing), else the end: the text slot is compared up to there.
+ * every chunk, meaning nothing), else the end: the text slot is compared up to there. Only
+ * a padding that is a JSON string as it stands (no quote, escape or control character) is
+ * left out, so that a chunk the slot reads is one `JSON.parse` would read the same.
  */
 function endBeforePadding(data: string): number {
   if (!data.endsWith('"}')) return data.length;
   const at = data.lastIndexOf(PADDING_FIELD);
   if (at < 0) return data.length;
-  const padding = data.slice(at + PADDING_FIELD.length, -2);
-  return padding.includes('"') || padding.includes('\\') ? data.length : at;
+  for (let i = at + PADDING_FIELD.length; i < data.length - 2; i++) {
+    const code = data.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c) return data.length;
+  }
+  return at;
 }

@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.ts';
 import type { StreamEvent } from '../../core/response.ts';
-import type { ClientContext, StreamEncoder } from '../codec.ts';
-import { jsonTemplate } from '../json-template.ts';
+import type { ClientContext, StreamEncoder, TextFrame } from '../codec.ts';
+import { type JsonTemplate, jsonTemplate, templateFrame } from '../json-template.ts';
 import { openAIErrorBody } from './errors.ts';
 import { finishReasonToChat } from './map-finish-reason.ts';
 import type { ChatChunkChoice, ChatCompletionChunk, ChatUsage } from './types.ts';
@@ -15,7 +15,9 @@ interface ChoiceState {
   sentRole: boolean;
   toolIndex: Map<number, number>;
   /** The chunk around each text field, once the role is sent: all but the text is the same every time. */
-  textChunks: Partial<Record<TextField, (text: string) => string>>;
+  textChunks: Partial<Record<TextField, JsonTemplate>>;
+  /** The content chunk's frame for the byte lane. */
+  contentFrame?: TextFrame;
 }
 
 /** Canonical stream events → `chat.completion.chunk` SSE. */
@@ -36,7 +38,10 @@ export class ChatStreamEncoder implements StreamEncoder {
       case 'start':
         this.id = event.id.startsWith('chatcmpl') ? event.id : `chatcmpl-${event.id}`;
         this.created = event.created;
-        for (const state of this.choices.values()) state.textChunks = {};
+        for (const state of this.choices.values()) {
+          state.textChunks = {};
+          state.contentFrame = undefined;
+        }
         return '';
       case 'block_start': {
         if (event.kind !== 'tool_call') return '';
@@ -82,14 +87,24 @@ export class ChatStreamEncoder implements StreamEncoder {
     return this.chunk([{ index: choice, delta: { ...this.roleOnce(choice), ...delta }, finish_reason: null }]);
   }
 
+  textFrame(choice: number): TextFrame | undefined {
+    const state = this.choices.get(choice);
+    if (this.failed || !state?.sentRole) return undefined;
+    return (state.contentFrame ??= templateFrame(this.textChunk(choice, state, 'content'), 'data: ', '\n\n'));
+  }
+
   /** One text field's delta: the same bytes as delta(), from a template once the role is out (the per-token path). */
   private textDelta(choice: number, field: TextField, text: string): string {
     const state = this.choice(choice);
     if (!state.sentRole) return this.delta(choice, { [field]: text });
-    const write = (state.textChunks[field] ??= jsonTemplate((value) =>
+    return `data: ${this.textChunk(choice, state, field)(text)}\n\n`;
+  }
+
+  /** The chunk around one text field, once the role is out: all but the text is the same every time. */
+  private textChunk(choice: number, state: ChoiceState, field: TextField): JsonTemplate {
+    return (state.textChunks[field] ??= jsonTemplate((value) =>
       this.chunkObject([{ index: choice, delta: { [field]: value }, finish_reason: null }]),
     ));
-    return `data: ${write(text)}\n\n`;
   }
 
   /** The first delta of each choice carries the role, as OpenAI's do. */
