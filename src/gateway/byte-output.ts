@@ -24,6 +24,17 @@ function reserve(count: number): void {
   used = 0;
 }
 
+/** Copies `source[from, to)` into the slab at `at`; returns where it ends. */
+function copy(source: Uint8Array, from: number, to: number, at: number): number {
+  const target = slab;
+  if (to - from <= SHORT_COPY) {
+    for (let i = from; i < to; i++) target[at++] = source[i]!;
+    return at;
+  }
+  target.set(from === 0 && to === source.length ? source : source.subarray(from, to), at);
+  return at + (to - from);
+}
+
 /**
  * Output bytes built up in place until `flush` hands them over, in as few pieces as the
  * slabs allow.
@@ -38,18 +49,10 @@ export class ByteOutput {
 
   /** `before`, `source[from, to)`, `after`. */
   framed(before: Uint8Array, source: Uint8Array, from: number, to: number, after: Uint8Array): void {
-    const count = to - from;
-    let at = this.open(before.length + count + after.length);
-    const buffer = slab;
-    buffer.set(before, at);
-    at += before.length;
-    if (count <= SHORT_COPY) for (let i = from; i < to; i++) buffer[at++] = source[i]!;
-    else {
-      buffer.set(source.subarray(from, to), at);
-      at += count;
-    }
-    buffer.set(after, at);
-    this.close(at + after.length);
+    let at = this.open(before.length + (to - from) + after.length);
+    at = copy(before, 0, before.length, at);
+    at = copy(source, from, to, at);
+    this.close(copy(after, 0, after.length, at));
   }
 
   text(text: string): void {

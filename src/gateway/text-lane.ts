@@ -148,7 +148,7 @@ const MISS = -1;
 const CUT = -2;
 
 /** Below this length a loop compares faster than the native call. */
-const SHORT_COMPARE = 24;
+const SHORT_COMPARE = 32;
 
 /** Whether `bytes` holds `expected` at `at` (which the caller has checked fits). */
 function sameBytes(bytes: Uint8Array, at: number, expected: Uint8Array): boolean {
