@@ -5,7 +5,8 @@ const utf8 = new TextEncoder();
 /**
  * Output is written into slabs of this size shared by every stream, each taking the
  * bytes after the last: a short stream's output costs no allocation of its own, and a
- * long one's no fresh large buffer (whose pages fault on first write).
+ * long one's no fresh large buffer (whose pages fault on first write). As with Node's
+ * Buffer pool, a piece handed out keeps its slab alive until the client's socket has it.
  */
 const SLAB = 64 * 1024;
 
