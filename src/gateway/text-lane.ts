@@ -97,10 +97,13 @@ export class TextLane {
     const last = this.last;
     const sameSlot = last !== undefined && sameEnvelope(last.slot, slot);
     const sameFrame = last !== undefined && last.frame === frame;
+    const { before, after, spaces } = sameSlot ? last : slotBytes(slot);
     this.last = {
       slot,
       frame,
-      ...(sameSlot ? last : slotBytes(slot)),
+      before,
+      after,
+      spaces,
       frameBefore: sameFrame ? last.frameBefore : utf8.encode(frame.before),
       frameAfter: sameFrame ? last.frameAfter : utf8.encode(frame.after),
     };

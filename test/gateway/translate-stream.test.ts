@@ -5,11 +5,12 @@
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ByteOutput } from '../../src/gateway/byte-output.ts';
 import type { StreamOutcome } from '../../src/gateway/observe.ts';
 import { TextLane } from '../../src/gateway/text-lane.ts';
 import { translateStream } from '../../src/gateway/translate-stream.ts';
 import { anthropicInbound, anthropicOutbound } from '../../src/protocols/anthropic/index.ts';
-import type { ClientContext, OutboundCodec, StreamDecoder, StreamEncoder } from '../../src/protocols/codec.ts';
+import type { ClientContext, OutboundCodec, StreamDecoder, StreamEncoder, TextFrame, TextSlot } from '../../src/protocols/codec.ts';
 import { createGeminiStreamEncoder } from '../../src/protocols/gemini/index.ts';
 import { ollamaInbound } from '../../src/protocols/ollama/index.ts';
 import { chatInbound, chatOutbound } from '../../src/protocols/openai-chat/index.ts';
@@ -785,6 +786,30 @@ describe('translateStream: a padding that is not JSON', () => {
 // 3. What the lane does and does not take, and where it gives up.
 
 describe('TextLane: what it takes', () => {
+  it('writes each token in the frame of its own block, when the envelope stays and the block changes back and forth', () => {
+    // Stand-ins for a decoder whose token envelope stays the same while the block it decodes to changes, and
+    // an encoder with a frame per block: the lane under test must not keep one block's frame for another.
+    let block = 0;
+    const slot = (number: number): TextSlot => ({ event: undefined, before: '{"t":', after: '}', trailer: 'none', choice: 0, block: number });
+    const frames: TextFrame[] = [
+      { before: '<a "', after: '">' },
+      { before: '<b "', after: '">' },
+    ];
+    const decoder: StreamDecoder = { push: () => [], end: () => [], textSlot: () => slot(block) };
+    const encoder: StreamEncoder = { contentType: 'text/plain', encode: () => '', end: () => '', textFrame: (_choice, number) => frames[number] };
+    const lane = TextLane.between(decoder, encoder)!;
+    const event = Buffer.from('data: {"t":"x"}\n\n');
+    const out = new ByteOutput();
+    for (const number of [0, 1, 0, 1]) {
+      block = number;
+      lane.moved();
+      expect(lane.take(event, 0, out)).toBe(event.length);
+    }
+    const written: Uint8Array[] = [];
+    out.flush((bytes) => written.push(bytes));
+    expect(Buffer.concat(written).toString('utf8')).toBe('<a "x"><b "x"><a "x"><b "x">');
+  });
+
   it('takes every plain token after the first it learns from, and none of the others', async () => {
     const tokens = 30;
     const stream = chatStream(chatTokens(WORDS.slice(0, tokens)));
