@@ -69,8 +69,11 @@ export function observeStream(
   );
 }
 
-/** Reads of the upstream body queued ahead of the client at most. */
-const READ_AHEAD = 16;
+/**
+ * Reads of the upstream body queued ahead of the client at most: Bun's response sink then
+ * takes several at once, so a burst leaves in few socket writes.
+ */
+export const READ_AHEAD = 16;
 
 /**
  * The codec's watcher fed with the stream's bytes. It only counts: a stream it cannot

@@ -3,18 +3,18 @@ import type { StreamEvent } from '../core/response.ts';
 import type { OutboundCodec, StreamEncoder } from '../protocols/codec.ts';
 import { createBodyParser } from '../protocols/framing.ts';
 import { ByteOutput } from './byte-output.ts';
-import { outcomeOf, type StreamOutcome } from './observe.ts';
+import { outcomeOf, READ_AHEAD, type StreamOutcome } from './observe.ts';
 import { TextLane } from './text-lane.ts';
 
 const LF = 0x0a;
 
 /**
  * An upstream stream translated into the client's protocol as it arrives: each read of the
- * upstream body becomes one write to the client. Token events take the byte lane where
- * the decoder and the encoder allow it (see text-lane.ts); every other event is parsed,
- * decoded to canonical events and encoded. After an error event nothing more is read, and
- * the client's stream ends as its protocol ends a failed one. Cancelling the result
- * cancels the upstream body.
+ * upstream body becomes one batch for the client, up to READ_AHEAD batches ahead of it.
+ * Token events take the byte lane where the decoder and the encoder allow it (see
+ * text-lane.ts); every other event is parsed, decoded to canonical events and encoded.
+ * After an error event nothing more is read, and the client's stream ends as its protocol
+ * ends a failed one. Cancelling the result cancels the upstream body.
  */
 export function translateStream(
   body: ReadableStream<Uint8Array>,
@@ -105,7 +105,7 @@ export function translateStream(
         await reader.cancel(reason);
       },
     },
-    { highWaterMark: 0 },
+    { highWaterMark: READ_AHEAD },
   );
 }
 
