@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOAuthServer } from './support/fake-oauth-server.ts';
@@ -149,7 +150,10 @@ function startUpstream(): Promise<number> {
           choices: [{ index: 0, delta, finish_reason: finish }],
         });
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: REPLY }, null))}\n\n`);
+        // A word per chunk, as models stream: a translated stream takes the byte lane from the third on.
+        const [first, ...rest] = REPLY.split(/(?= )/);
+        res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: first }, null))}\n\n`);
+        for (const word of rest) res.write(`data: ${JSON.stringify(chunk({ content: word }, null))}\n\n`);
         res.write(`data: ${JSON.stringify({ ...chunk({}, 'stop'), usage: completion.usage })}\n\n`);
         res.end('data: [DONE]\n\n');
         return;
@@ -261,6 +265,18 @@ describe('compiled binary', () => {
     expect(forwarded).toHaveLength(1);
     expect(forwarded[0]?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(forwarded[0]?.body.model).toBe('fake-model');
+
+    // Translated under Bun: an Anthropic client streaming from the OpenAI upstream.
+    const anthropic = new Anthropic({ baseURL: url, apiKey: 'unused', maxRetries: 0, timeout: 10_000 });
+    const stream = await anthropic.messages.create({ model: 'fake-model', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    let streamed = '';
+    let outputTokens: number | undefined;
+    for await (const event of stream) {
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') streamed += event.delta.text;
+      if (event.type === 'message_delta') outputTokens = event.usage.output_tokens;
+    }
+    expect(streamed).toBe(REPLY);
+    expect(outputTokens).toBe(completion.usage?.completion_tokens);
 
     // The upstream cannot count: the binary estimates with the o200k vocabulary scripts/build.ts inlines.
     const count = await fetch(`${url}/v1/messages/count_tokens`, {
