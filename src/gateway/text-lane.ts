@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { StreamDecoder, StreamEncoder, TextFrame, TextSlot } from '../protocols/codec.ts';
+import { isJsonSpace } from '../protocols/string-slot.ts';
 import { ByteOutput } from './byte-output.ts';
 
 const LF = 0x0a;
@@ -226,10 +227,6 @@ function spacedEnd(bytes: Uint8Array, at: number, after: Uint8Array, spaces: Uin
   }
   while (i < length && (bytes[i] === SPACE || bytes[i] === TAB)) i++;
   return i < length ? i : CUT;
-}
-
-function isJsonSpace(code: number): boolean {
-  return code === SPACE || code === TAB || code === LF || code === 0x0d;
 }
 
 /**

@@ -142,6 +142,7 @@ function endOfContent(data: string): number {
   return end;
 }
 
-function isJsonSpace(code: number): boolean {
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+export function isJsonSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
