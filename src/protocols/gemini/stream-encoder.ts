@@ -136,8 +136,7 @@ export class GeminiStreamEncoder implements StreamEncoder {
   textFrame(choice: number, number: number): TextFrame | undefined {
     const state = this.choices.get(choice);
     if (this.failed || this.options.framing !== 'sse' || !state || state.carrier.carrying) return undefined;
-    // A block other than the one streaming is held back.
-    if (state.blocks.some((block) => block.number === number) && state.blocks[0]?.number !== number) return undefined;
+    if (heldBack(state, number)) return undefined;
     return (state.textFrame ??= templateFrame(this.textTemplate(choice, state, false), SSE_DATA, SSE_END));
   }
 
@@ -168,9 +167,8 @@ export class GeminiStreamEncoder implements StreamEncoder {
 
   /** A part of one block: written now if its block is the one streaming, else held. */
   private deliver(choice: number, number: number, part: GeminiPart): string {
-    const state = this.choice(choice);
-    const block = state.blocks.find((candidate) => candidate.number === number);
-    if (block && block !== state.blocks[0]) {
+    const block = heldBack(this.choice(choice), number);
+    if (block) {
       block.held.push(part);
       return '';
     }
@@ -241,6 +239,12 @@ export class GeminiStreamEncoder implements StreamEncoder {
     }
     return state;
   }
+}
+
+/** The block, when it is not the one streaming: its parts wait until the blocks before it end. */
+function heldBack(state: ChoiceState, number: number): Block | undefined {
+  const block = state.blocks.find((candidate) => candidate.number === number);
+  return block && block !== state.blocks[0] ? block : undefined;
 }
 
 function partsElement(choice: number, parts: GeminiPart[]): GenerateContentResponse {
