@@ -286,6 +286,20 @@ describe('compiled binary', () => {
     });
     expect(await count.json()).toEqual({ input_tokens: 24 });
 
+    // Generation POSTs skip Hono (src/server/app.ts): the browser check still guards them
+    // under Bun, and other methods on their paths still reach Hono's 404.
+    const foreign = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'https://evil.example' },
+      body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ error: { code: 'forbidden_origin' } });
+    const wrongMethod = await fetch(`${url}/v1/chat/completions`);
+    expect(wrongMethod.status).toBe(404);
+    expect(await wrongMethod.json()).toMatchObject({ error: { code: 'unknown_endpoint' } });
+    expect(upstreamRequests.filter((r) => r.url === '/v1/chat/completions')).toHaveLength(2);
+
     server.kill('SIGTERM');
     const deadline = rejectAfter(5_000, 'still running 5 s after SIGTERM');
     const exit = await Promise.race([exited(server), deadline.promise]).finally(deadline.cancel);

@@ -418,6 +418,52 @@ describe('request validation', () => {
     expect(response.status).toBe(404);
     expect((await errorObject(response)).code).toBe('unknown_endpoint');
   });
+
+  it('a generation endpoint called with another method is a 404 in its own protocol', async () => {
+    const up = await upstream();
+    const p = await proxy(fakeProviderConfig(up.url));
+    const chat = await fetch(`${p.url}/v1/chat/completions`);
+    expect(chat.status).toBe(404);
+    expect((await errorObject(chat)).code).toBe('unknown_endpoint');
+    const messages = await fetch(`${p.url}/v1/messages`, { method: 'PUT', body: '{}' });
+    expect(messages.status).toBe(404);
+    expect(await messages.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    const trailingSlash = await fetch(`${p.url}/v1/chat/completions/`, { method: 'POST', body: JSON.stringify({ model: 'fake-model', messages: MESSAGES }) });
+    expect(trailingSlash.status).toBe(404);
+    expect(up.requests).toHaveLength(0);
+  });
+
+  it('percent-escapes in a generation path are decoded (a Gemini model and method joined by %3A)', async () => {
+    const up = await upstream();
+    const p = await proxy(fakeProviderConfig(up.url));
+    const response = await fetch(`${p.url}/v1beta/models/fake-model%3AgenerateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ candidates: [{ content: { parts: [{ text: 'reply from fake-model' }] } }] });
+    expect(upstreamBody(up.requests[0]!).model).toBe('fake-model');
+  });
+
+  it('while shutting down: 503 in the caller protocol with Connection: close, and the upstream is not called', async () => {
+    const up = await upstream();
+    const p = await proxy(fakeProviderConfig(up.url));
+    p.runtime.draining = true;
+    const body = JSON.stringify({ model: 'fake-model', messages: MESSAGES, max_tokens: 10 });
+    const chat = await rawRequest(p, { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body });
+    expect(chat.status).toBe(503);
+    expect(chat.headers.connection).toBe('close');
+    expect((JSON.parse(chat.body) as { error: OpenAIErrorObject }).error.code).toBe('shutting_down');
+    const messages = await rawRequest(p, { method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body });
+    expect(messages.status).toBe(503);
+    expect(JSON.parse(messages.body)).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    const models = await rawRequest(p, { method: 'GET', path: '/v1/models', headers: {} });
+    expect(models.status).toBe(503);
+    expect(models.headers.connection).toBe('close');
+    expect(up.requests).toHaveLength(0);
+    p.runtime.draining = false;
+  });
 });
 
 describe('upstream auth', () => {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { Hono } from 'hono';
+import type { App } from './app.ts';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:8317 */
@@ -22,7 +22,7 @@ declare const Bun: { serve(options: Record<string, unknown>): BunServer } | unde
 export const DEFAULT_GRACE_MS = 10_000;
 
 /** Serves `app` with Bun.serve in the compiled binary and @hono/node-server under Node. */
-export async function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
+export async function listen(app: App, host: string, port: number): Promise<RunningServer> {
   return typeof Bun !== 'undefined' ? listenBun(app, host, port) : listenNode(app, host, port);
 }
 
@@ -30,7 +30,7 @@ function displayUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function listenBun(app: Hono, host: string, port: number): RunningServer {
+function listenBun(app: App, host: string, port: number): RunningServer {
   // idleTimeout 0: a model may think for minutes before its next chunk. development false:
   // Bun defaults to true unless NODE_ENV is production in the environment, and would then
   // answer an error that escapes the app with a page showing its stack.
@@ -46,7 +46,7 @@ function listenBun(app: Hono, host: string, port: number): RunningServer {
   };
 }
 
-async function listenNode(app: Hono, host: string, port: number): Promise<RunningServer> {
+async function listenNode(app: App, host: string, port: number): Promise<RunningServer> {
   const { createAdaptorServer } = await import('@hono/node-server');
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
   await new Promise<void>((resolve, reject) => {

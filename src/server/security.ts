@@ -1,4 +1,3 @@
-import type { MiddlewareHandler } from 'hono';
 import { matchesAnyHash } from '../config/management-key.ts';
 import { ProxyError } from '../core/errors.ts';
 
@@ -7,8 +6,12 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
-/** Renders a ProxyError in the protocol of the path that was called. */
-export type ErrorRenderer = (error: ProxyError, path: string) => Response;
+/**
+ * Why a request may not go on, checked before any route runs: a ProxyError to answer
+ * with, or undefined when it may. Plain functions of the Web Request, so the direct POST
+ * dispatch and the Hono app share them (see app.ts).
+ */
+export type RequestCheck = (request: Request) => ProxyError | undefined;
 
 /**
  * Keeps browsers on other origins from driving the proxy. A page can send "simple"
@@ -16,58 +19,47 @@ export type ErrorRenderer = (error: ProxyError, path: string) => Response;
  * (or says it is cross-site) is refused; and while bound to loopback, a Host header that
  * is not loopback means DNS rebinding and is refused too.
  */
-export function browserGuard(options: { loopbackOnly: () => boolean; render: ErrorRenderer }): MiddlewareHandler {
+export function browserCheck(options: { loopbackOnly: () => boolean }): RequestCheck {
   // Clients send the same Host on every request: the last loopback one seen is remembered
   // (only a loopback one, so the cache can never let another host through).
   let loopbackHost: string | undefined;
-  return async (c, next) => {
-    const host = c.req.header('host') ?? '';
+  return (request) => {
+    const headers = request.headers;
+    const host = headers.get('host') ?? '';
     if (host !== loopbackHost && options.loopbackOnly()) {
       if (!isLoopbackHost(host.replace(/:\d+$/, ''))) {
-        return options.render(new ProxyError('permission', `Host "${host}" is not allowed.`, { code: 'forbidden_host' }), c.req.path);
+        return new ProxyError('permission', `Host "${host}" is not allowed.`, { code: 'forbidden_host' });
       }
       loopbackHost = host;
     }
-    const origin = c.req.header('origin');
-    const fetchSite = c.req.header('sec-fetch-site');
-    const foreignOrigin = origin !== undefined && origin !== `http://${host}`;
+    const origin = headers.get('origin');
+    const fetchSite = headers.get('sec-fetch-site');
+    const foreignOrigin = origin !== null && origin !== `http://${host}`;
     if (foreignOrigin || fetchSite === 'cross-site' || fetchSite === 'same-site') {
-      return options.render(
-        new ProxyError('permission', 'Requests from web pages on other origins are not allowed.', { code: 'forbidden_origin' }),
-        c.req.path,
-      );
+      return new ProxyError('permission', 'Requests from web pages on other origins are not allowed.', { code: 'forbidden_origin' });
     }
-    await next();
+    return undefined;
   };
 }
 
-/** The client key a request presents, in any of the headers the SDKs use. */
-export function presentedClientKey(headers: Headers, url: URL): string | undefined {
+/** The client key a request presents, in any of the headers the SDKs use (or Gemini's `?key=`). */
+export function presentedClientKey(request: Request): string | undefined {
+  const headers = request.headers;
   const authorization = headers.get('authorization');
   if (authorization) {
     const match = /^Bearer\s+(.+)$/i.exec(authorization);
     if (match) return match[1]!.trim();
   }
-  return headers.get('x-api-key') ?? headers.get('x-goog-api-key') ?? url.searchParams.get('key') ?? undefined;
+  return headers.get('x-api-key') ?? headers.get('x-goog-api-key') ?? new URL(request.url).searchParams.get('key') ?? undefined;
 }
 
-export function clientAuth(options: {
-  required: () => boolean;
-  keyHashes: () => readonly Buffer[];
-  render: ErrorRenderer;
-}): MiddlewareHandler {
-  return async (c, next) => {
-    if (options.required()) {
-      const key = presentedClientKey(c.req.raw.headers, new URL(c.req.url));
-      if (!key || !matchesAnyHash(key, options.keyHashes())) {
-        return options.render(
-          new ProxyError('authentication', key ? 'Invalid API key.' : 'Missing API key: send Authorization: Bearer <key>.', {
-            code: 'invalid_api_key',
-          }),
-          c.req.path,
-        );
-      }
-    }
-    await next();
+export function clientKeyCheck(options: { required: () => boolean; keyHashes: () => readonly Buffer[] }): RequestCheck {
+  return (request) => {
+    if (!options.required()) return undefined;
+    const key = presentedClientKey(request);
+    if (key && matchesAnyHash(key, options.keyHashes())) return undefined;
+    return new ProxyError('authentication', key ? 'Invalid API key.' : 'Missing API key: send Authorization: Bearer <key>.', {
+      code: 'invalid_api_key',
+    });
   };
 }

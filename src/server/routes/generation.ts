@@ -1,8 +1,17 @@
-import type { Context } from 'hono';
 import { ProxyError } from '../../core/errors.ts';
 import { runExchange } from '../../gateway/exchange.ts';
 import type { ClientContext, InboundCodec } from '../../protocols/codec.ts';
 import type { Runtime } from '../runtime.ts';
+
+/**
+ * A client API's POST endpoint, served straight from the Web Request rather than through
+ * Hono (see app.ts): `path` is the decoded path, `prefix` says it names a path's start.
+ */
+export interface PostRoute {
+  path: string;
+  prefix?: boolean;
+  handle: (request: Request, path: string) => Promise<Response>;
+}
 
 /** What a protocol route reads from a parsed client body before handing it to the gateway. */
 export interface RequestHead {
@@ -20,12 +29,12 @@ export interface RequestHead {
  * error format.
  */
 export async function handleGeneration(
-  c: Context,
+  request: Request,
   runtime: Runtime,
   inbound: InboundCodec,
   readHead: (body: Record<string, unknown>) => RequestHead | Response,
 ): Promise<Response> {
-  const rawBody = await c.req.text();
+  const rawBody = await request.text();
   let body: Record<string, unknown>;
   let head: RequestHead | Response;
   try {
@@ -43,7 +52,7 @@ export async function handleGeneration(
     model: head.model,
     stream: head.stream,
     context: { model: head.model, ...head.context },
-    signal: c.req.raw.signal,
+    signal: request.signal,
     renameModel: head.modelInUrl ? () => rawBody : (model) => withModel(body, model),
     alwaysTranslate: head.alwaysTranslate,
   });

@@ -2,34 +2,43 @@ import { Hono } from 'hono';
 import { ProxyError } from '../../core/errors.ts';
 import { ollamaGenerateInbound, ollamaInbound } from '../../protocols/ollama/index.ts';
 import type { Runtime } from '../runtime.ts';
-import { handleGeneration, parseJsonObject, requireModel } from './generation.ts';
+import { handleGeneration, parseJsonObject, requireModel, type PostRoute } from './generation.ts';
 
 /** The Ollama version we answer /api/version with: recent enough for clients that check. */
 const OLLAMA_COMPATIBLE_VERSION = '0.12.6';
 
-/** Ollama's native API, so Ollama clients and UIs can use any provider's models. */
-export function ollamaRoutes(runtime: Runtime): Hono {
-  const app = new Hono();
-  // Ollama streams unless told not to.
-  const stream = (body: Record<string, unknown>) => body.stream !== false;
+/** Ollama streams unless told not to. */
+const streams = (body: Record<string, unknown>) => body.stream !== false;
 
+/** Ollama's generation endpoints, so Ollama clients and UIs can use any provider's models. */
+export function ollamaPosts(runtime: Runtime): PostRoute[] {
   // Ollama clients load (or, with keep_alive 0, unload) a model by sending no input:
   // there is nothing to load here, so such requests are answered at once.
-  app.post('/api/chat', (c) =>
-    handleGeneration(c, runtime, ollamaInbound, (body) =>
-      Array.isArray(body.messages) && body.messages.length === 0
-        ? Response.json(loadAnswer(body, { message: { role: 'assistant', content: '' } }))
-        : { model: requireModel(body), stream: stream(body) },
-    ),
-  );
-  app.post('/api/generate', (c) =>
-    handleGeneration(c, runtime, ollamaGenerateInbound, (body) =>
-      !body.prompt && !body.images
-        ? Response.json(loadAnswer(body, { response: '' }))
-        : { model: requireModel(body), stream: stream(body), alwaysTranslate: true },
-    ),
-  );
+  return [
+    {
+      path: '/api/chat',
+      handle: (request) =>
+        handleGeneration(request, runtime, ollamaInbound, (body) =>
+          Array.isArray(body.messages) && body.messages.length === 0
+            ? Response.json(loadAnswer(body, { message: { role: 'assistant', content: '' } }))
+            : { model: requireModel(body), stream: streams(body) },
+        ),
+    },
+    {
+      path: '/api/generate',
+      handle: (request) =>
+        handleGeneration(request, runtime, ollamaGenerateInbound, (body) =>
+          !body.prompt && !body.images
+            ? Response.json(loadAnswer(body, { response: '' }))
+            : { model: requireModel(body), stream: streams(body), alwaysTranslate: true },
+        ),
+    },
+  ];
+}
 
+/** The rest of Ollama's API: version, model list and model details. */
+export function ollamaRoutes(runtime: Runtime): Hono {
+  const app = new Hono();
   app.get('/api/version', (c) => c.json({ version: OLLAMA_COMPATIBLE_VERSION }));
 
   app.get('/api/tags', (c) => {

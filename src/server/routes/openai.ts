@@ -1,42 +1,47 @@
-import { Hono } from 'hono';
 import { ProxyError } from '../../core/errors.ts';
 import { chatInbound } from '../../protocols/openai-chat/index.ts';
 import { completionsInbound } from '../../protocols/openai-completions/index.ts';
 import { responsesInbound } from '../../protocols/openai-responses/index.ts';
 import type { Runtime } from '../runtime.ts';
-import { handleGeneration, requireModel } from './generation.ts';
+import { handleGeneration, requireModel, type PostRoute } from './generation.ts';
 
 /**
  * OpenAI's generation APIs: Chat Completions, Responses (Codex CLI) and the legacy
  * Completions, answered by whichever provider serves the model.
  */
-export function openAIRoutes(runtime: Runtime): Hono {
-  const app = new Hono();
+export function openAIPosts(runtime: Runtime): PostRoute[] {
   // Just enough checking to route: a same-protocol request passes through undecoded and
   // the upstream judges the rest; translated requests are checked in full by the codec.
-  app.post('/v1/chat/completions', (c) =>
-    handleGeneration(c, runtime, chatInbound, (body) => {
-      const model = requireModel(body);
-      if (!Array.isArray(body.messages) || body.messages.length === 0) {
-        throw new ProxyError('invalid_request', '`messages` must be a non-empty array.', { param: 'messages', code: 'invalid_messages' });
-      }
-      const options = body.stream_options as { include_usage?: unknown } | null | undefined;
-      return { model, stream: body.stream === true, context: { streamUsage: options?.include_usage === true } };
-    }),
-  );
-  app.post('/v1/responses', (c) =>
-    handleGeneration(c, runtime, responsesInbound, (body) => ({ model: requireModel(body), stream: body.stream === true })),
-  );
-  app.post('/v1/completions', (c) =>
-    handleGeneration(c, runtime, completionsInbound, (body) => {
-      const options = body.stream_options as { include_usage?: unknown } | null | undefined;
-      return {
-        model: requireModel(body),
-        stream: body.stream === true,
-        context: { streamUsage: options?.include_usage === true },
-        alwaysTranslate: true,
-      };
-    }),
-  );
-  return app;
+  return [
+    {
+      path: '/v1/chat/completions',
+      handle: (request) =>
+        handleGeneration(request, runtime, chatInbound, (body) => {
+          const model = requireModel(body);
+          if (!Array.isArray(body.messages) || body.messages.length === 0) {
+            throw new ProxyError('invalid_request', '`messages` must be a non-empty array.', { param: 'messages', code: 'invalid_messages' });
+          }
+          const options = body.stream_options as { include_usage?: unknown } | null | undefined;
+          return { model, stream: body.stream === true, context: { streamUsage: options?.include_usage === true } };
+        }),
+    },
+    {
+      path: '/v1/responses',
+      handle: (request) =>
+        handleGeneration(request, runtime, responsesInbound, (body) => ({ model: requireModel(body), stream: body.stream === true })),
+    },
+    {
+      path: '/v1/completions',
+      handle: (request) =>
+        handleGeneration(request, runtime, completionsInbound, (body) => {
+          const options = body.stream_options as { include_usage?: unknown } | null | undefined;
+          return {
+            model: requireModel(body),
+            stream: body.stream === true,
+            context: { streamUsage: options?.include_usage === true },
+            alwaysTranslate: true,
+          };
+        }),
+    },
+  ];
 }
