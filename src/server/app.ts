@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { ProxyError } from '../core/errors.ts';
+import { isLoopbackHost } from '../core/hosts.ts';
 import { errorResponseForPath } from './error-format.ts';
 import { managementRoutes } from './management/routes.ts';
 import { anthropicPosts } from './routes/anthropic.ts';
@@ -9,7 +10,7 @@ import { modelRoutes } from './routes/models.ts';
 import { ollamaPosts, ollamaRoutes } from './routes/ollama.ts';
 import { openAIPosts } from './routes/openai.ts';
 import type { Runtime } from './runtime.ts';
-import { browserCheck, clientKeyCheck, isLoopbackHost } from './security.ts';
+import { browserCheck, clientKeyCheck } from './security.ts';
 
 /** The paths of the client APIs: guarded by client auth when keys are required. */
 const CLIENT_API_PATH = /^\/(v1\/|v1beta\/|v1internal:|api\/)/;

@@ -17,7 +17,7 @@ import { SUBSCRIPTION_IDS } from '../providers/subscription-defaults.ts';
 import { refresherFor } from '../providers/subscriptions.ts';
 import { ModelLists } from './model-lists.ts';
 import { ProviderPools } from './provider-pools.ts';
-import { isLoopbackHost } from './security.ts';
+import { isLoopbackHost } from '../core/hosts.ts';
 
 export interface Listener {
   host: string;

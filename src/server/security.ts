@@ -1,10 +1,6 @@
 import { matchesAnyHash } from '../config/management-key.ts';
 import { ProxyError } from '../core/errors.ts';
-
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
-}
+import { isLoopbackHost } from '../core/hosts.ts';
 
 /**
  * Why a request may not go on, checked before any route runs: a ProxyError to answer
