@@ -30,6 +30,8 @@ interface UpstreamRequest {
   url: string | undefined;
   headers: IncomingHttpHeaders;
   body: { model?: string; stream?: boolean } & Record<string, unknown>;
+  /** Which of llm-mux's sockets it came on. */
+  remotePort: number | undefined;
 }
 
 const children = new Set<ChildProcess>();
@@ -135,7 +137,7 @@ function startUpstream(): Promise<number> {
       } catch {
         // Recorded as empty; the assertions below will say what was wrong.
       }
-      upstreamRequests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      upstreamRequests.push({ method: req.method, url: req.url, headers: req.headers, body, remotePort: req.socket.remotePort });
       if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
         return;
@@ -299,6 +301,18 @@ describe('compiled binary', () => {
     expect(wrongMethod.status).toBe(404);
     expect(await wrongMethod.json()).toMatchObject({ error: { code: 'unknown_endpoint' } });
     expect(upstreamRequests.filter((r) => r.url === '/v1/chat/completions')).toHaveLength(2);
+
+    // Whole answers from a loopback upstream come over llm-mux's own keep-alive sockets
+    // (src/providers/loopback-http.ts, on Bun's sockets here): one socket for requests in a
+    // row, and a body far larger than a socket buffer arrives whole.
+    const large = 'x'.repeat(6 * 1024 * 1024);
+    for (const content of ['one', 'two', large]) {
+      const answer = await client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content }] });
+      expect(answer.choices[0]?.message.content).toBe(REPLY);
+    }
+    const lastThree = upstreamRequests.slice(-3);
+    expect(lastThree.map((r) => (r.body.messages as Array<{ content: string }>)[0]!.content.length)).toEqual([3, 3, large.length]);
+    expect(new Set(lastThree.map((r) => r.remotePort)).size).toBe(1);
 
     server.kill('SIGTERM');
     const deadline = rejectAfter(5_000, 'still running 5 s after SIGTERM');

@@ -1,7 +1,13 @@
 import { isRecord } from '../core/json.ts';
+import { createLoopbackFetch } from './loopback-http.ts';
 
 /** How llm-mux calls upstreams: the runtime's fetch, through `proxy-url` when set. */
-export type UpstreamFetch = (url: string, init: RequestInit) => Promise<Response>;
+export type UpstreamFetch = (url: string, init: UpstreamInit) => Promise<Response>;
+
+export interface UpstreamInit extends RequestInit {
+  /** The caller reads the answer whole (no stream): an upstream on this machine is then called directly. */
+  wholeAnswer?: boolean;
+}
 
 declare const Bun: unknown;
 
@@ -12,7 +18,13 @@ export function fetchFailureReason(error: unknown): string {
   return typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.message : String(error);
 }
 
+/** The runtime's fetch, with whole answers from upstreams on this machine fetched directly unless `proxy-url` takes everything. */
 export async function createUpstreamFetch(proxyUrl: string): Promise<UpstreamFetch> {
+  const runtimeFetch = await createRuntimeFetch(proxyUrl);
+  return proxyUrl ? runtimeFetch : createLoopbackFetch(runtimeFetch);
+}
+
+async function createRuntimeFetch(proxyUrl: string): Promise<UpstreamFetch> {
   if (typeof Bun !== 'undefined') {
     // Bun's fetch takes the proxy as an option and keeps connections alive by itself.
     const options = proxyUrl ? { proxy: proxyUrl } : {};

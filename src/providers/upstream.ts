@@ -41,7 +41,7 @@ export function postAdapter(target: (call: UpstreamCall) => UpstreamTarget): Ups
   return {
     send(call) {
       const { url, headers } = target(call);
-      return call.fetch(url, { method: 'POST', headers, body: call.body, signal: call.signal });
+      return call.fetch(url, { method: 'POST', headers, body: call.body, signal: call.signal, wholeAnswer: !call.stream });
     },
   };
 }

@@ -1,0 +1,474 @@
+import { Buffer } from 'node:buffer';
+import { isLoopbackHost } from '../core/hosts.ts';
+import type { UpstreamFetch, UpstreamInit } from './http.ts';
+import { openWire, type Wire, type WireEvents } from './loopback-wire.ts';
+
+/**
+ * An HTTP/1.1 client for whole answers from upstreams on this machine (plain http to a
+ * loopback address: a local vLLM, llama.cpp, LM Studio or Ollama server, or another
+ * llm-mux), on keep-alive sockets in the calling thread. Bun's fetch hands every request
+ * to its HTTP thread and back; against an upstream that answers in tens of microseconds
+ * that hop costs as much as the rest of the request (BENCHMARKS.md, Round 6).
+ *
+ * It takes POSTs with a string body that want a whole answer (`wholeAnswer`), and leaves
+ * streams, anything else and any redirect to `fallback`, the runtime's fetch. The answer is
+ * read whole, however it is framed (length, chunked, or up to the close), before the
+ * Response resolves. An idle socket the upstream closed is dropped from the pool; one whose
+ * close crosses the request is retried once on a new socket, as the upstream cannot have
+ * answered on it.
+ */
+export function createLoopbackFetch(fallback: UpstreamFetch): UpstreamFetch {
+  const targets = new TargetCache();
+  return (url, init) => {
+    const eligible = init.wholeAnswer && init.method === 'POST' && typeof init.body === 'string' && init.redirect !== 'manual';
+    const target = eligible ? targets.get(url) : undefined;
+    const head = target && requestHead(target, init.headers, init.body as string);
+    if (!head) return fallback(url, init);
+    return target.origin.send(head + (init.body as string), init.signal ?? undefined, () => fallback(url, init));
+  };
+}
+
+interface Target {
+  origin: Origin;
+  /** `POST <path> HTTP/1.1` and the Host header. */
+  requestLine: string;
+}
+
+/** Upstream URLs repeat: each is parsed once (null for one this client leaves alone); the sockets are per origin. */
+class TargetCache {
+  private readonly byUrl = new Map<string, Target | null>();
+  private readonly origins = new Map<string, Origin>();
+
+  get(url: string): Target | undefined {
+    let target = this.byUrl.get(url);
+    if (target === undefined) {
+      if (this.byUrl.size >= 512) this.byUrl.clear();
+      this.byUrl.set(url, (target = this.parse(url)));
+    }
+    return target ?? undefined;
+  }
+
+  private parse(url: string): Target | null {
+    if (!url.startsWith('http://')) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return null;
+    }
+    const hostname = parsed.hostname.replace(/^\[|\]$/g, '');
+    if (!isLoopbackHost(hostname) || parsed.username || parsed.password) return null;
+    let origin = this.origins.get(parsed.host);
+    if (!origin) this.origins.set(parsed.host, (origin = new Origin(hostname, parsed.port ? Number(parsed.port) : 80)));
+    return { origin, requestLine: `POST ${parsed.pathname}${parsed.search} HTTP/1.1\r\nhost: ${parsed.host}\r\n` };
+  }
+}
+
+/** Headers this client writes itself, whatever the caller says. */
+const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'accept-encoding']);
+const UNSAFE_HEADER_TEXT = /[\r\n\0]/;
+
+/** The request's head, or undefined when a header cannot be written as given (fetch then says why). */
+function requestHead(target: Target, headers: UpstreamInit['headers'], body: string): string | undefined {
+  let head = target.requestLine;
+  let unsafe = false;
+  const add = (value: string, name: string) => {
+    if (OWN_HEADERS.has(name.toLowerCase())) return;
+    if (UNSAFE_HEADER_TEXT.test(name) || UNSAFE_HEADER_TEXT.test(value)) unsafe = true;
+    head += `${name}: ${value}\r\n`;
+  };
+  if (headers instanceof Headers) headers.forEach(add);
+  else if (Array.isArray(headers)) for (const [name, value] of headers) add(value!, name!);
+  else if (headers) for (const name in headers) add(headers[name]!, name);
+  if (unsafe) return undefined;
+  // No compression: on loopback it would only cost CPU.
+  return `${head}accept-encoding: identity\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+}
+
+/** Idle sockets kept per upstream; more are closed as they come back. */
+const MAX_IDLE = 64;
+/** An idle socket is closed after this long: below the 5 s keep-alive of Node's, uvicorn's and most servers. */
+const IDLE_MS = 4_000;
+
+/** The keep-alive sockets to one upstream. */
+class Origin {
+  private readonly idle: Connection[] = [];
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly hostname: string,
+    private readonly port: number,
+  ) {}
+
+  send(request: string, signal: AbortSignal | undefined, redirected: () => Promise<Response>): Promise<Response> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const exchange: Exchange = { request, signal, redirected, retry: undefined };
+    const reused = this.idle.pop();
+    if (!reused) return this.open(exchange);
+    exchange.retry = () => this.open(exchange);
+    return reused.exchange(exchange);
+  }
+
+  release(connection: Connection): void {
+    if (this.idle.length >= MAX_IDLE) return connection.destroy();
+    connection.idleSince = performance.now();
+    this.idle.push(connection);
+    this.sweeper ??= setInterval(() => this.sweep(), IDLE_MS / 4).unref();
+  }
+
+  forget(connection: Connection): void {
+    const at = this.idle.indexOf(connection);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+
+  /** Idle sockets are closed after IDLE_MS (one timer per upstream rather than one per request). */
+  private sweep(): void {
+    const cutoff = performance.now() - IDLE_MS;
+    // Oldest first: the pool is a stack.
+    while (this.idle.length > 0 && this.idle[0]!.idleSince < cutoff) this.idle.shift()!.destroy();
+    if (this.idle.length === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  private async open(exchange: Exchange): Promise<Response> {
+    exchange.retry = undefined;
+    const connection = new Connection(this);
+    const opening = openWire(this.hostname, this.port, connection).catch((error: Error) => {
+      throw fetchFailed(error);
+    });
+    const signal = exchange.signal;
+    let onAbort: (() => void) | undefined;
+    try {
+      const wire = await (signal
+        ? Promise.race([
+            opening,
+            new Promise<never>((_, reject) => {
+              // An abort does not wait for the connection; one that opens later is closed.
+              onAbort = () => {
+                reject(signal.reason);
+                opening.then((late) => late.destroy(), () => undefined);
+              };
+              signal.addEventListener('abort', onAbort, { once: true });
+            }),
+          ])
+        : opening);
+      return await connection.attach(wire).exchange(exchange);
+    } finally {
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** One request on its way. */
+interface Exchange {
+  request: string;
+  signal: AbortSignal | undefined;
+  /** The answer is a redirect: the runtime's fetch follows it. */
+  redirected: () => Promise<Response>;
+  /** On a reused socket: sends the request again on a new one. */
+  retry: (() => Promise<Response>) | undefined;
+}
+
+/** What fetch throws when it gets no answer: a TypeError whose cause has the socket's error (and its code). */
+function fetchFailed(cause: Error | undefined): TypeError {
+  return new TypeError('fetch failed', { cause: cause ?? new Error('the upstream closed the connection') });
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+/** A response head larger than this is not an HTTP upstream worth waiting for. */
+const MAX_HEAD_BYTES = 64 * 1024;
+
+/** The exchange a socket is busy with, and what of its answer has come. */
+interface InFlight {
+  exchange: Exchange;
+  resolve(response: Response | Promise<Response>): void;
+  reject(error: unknown): void;
+  onAbort: () => void;
+  /** Bytes of the answer before its head is whole. */
+  partialHead: Buffer | undefined;
+  head: ParsedHead | undefined;
+  body: BodyReader | undefined;
+}
+
+/** One keep-alive socket, one exchange at a time. */
+class Connection implements WireEvents {
+  idleSince = 0;
+  private wire!: Wire;
+  private current: InFlight | undefined;
+
+  constructor(private readonly origin: Origin) {}
+
+  attach(wire: Wire): this {
+    this.wire = wire;
+    return this;
+  }
+
+  exchange(exchange: Exchange): Promise<Response> {
+    // Closed by the upstream a moment ago, in the same turn: as good as closed before the answer.
+    if (this.wire.destroyed) return exchange.retry ? exchange.retry() : Promise.reject(fetchFailed(undefined));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.fail(flight, exchange.signal!.reason);
+      const flight: InFlight = { exchange, resolve, reject, onAbort, partialHead: undefined, head: undefined, body: undefined };
+      this.current = flight;
+      exchange.signal?.addEventListener('abort', onAbort, { once: true });
+      this.wire.busy();
+      this.wire.write(exchange.request);
+    });
+  }
+
+  destroy(): void {
+    this.wire.destroy();
+  }
+
+  data(chunk: Buffer): void {
+    const flight = this.current;
+    // Bytes nobody asked for: the connection is out of step.
+    if (!flight) return this.destroy();
+    if (flight.body) return this.feed(flight, flight.body, chunk);
+
+    const bytes = flight.partialHead ? Buffer.concat([flight.partialHead, chunk]) : chunk;
+    const end = bytes.indexOf(HEAD_END);
+    if (end < 0) {
+      if (bytes.length > MAX_HEAD_BYTES) return this.fail(flight, new Error('the upstream sent a response head over 64 KiB'));
+      flight.partialHead = bytes;
+      return;
+    }
+    flight.partialHead = undefined;
+    const head = parseHead(bytes.toString('latin1', 0, end));
+    if (!head) return this.fail(flight, new Error('the upstream did not answer in HTTP/1.1'));
+    const rest = bytes.subarray(end + 4);
+    if (head.status < 200) {
+      // 100 Continue, 103 Early Hints: the answer's head is still to come.
+      if (rest.length > 0) this.data(rest);
+      return;
+    }
+    flight.head = head;
+    flight.body = bodyReader(head);
+    this.feed(flight, flight.body, rest);
+  }
+
+  closed(error: Error | undefined): void {
+    const flight = this.current;
+    this.current = undefined;
+    this.origin.forget(this);
+    if (!flight) return;
+    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
+    if (flight.body?.kind === 'close' && !error) return this.respond(flight, flight.body.whole());
+    if (flight.head === undefined && flight.partialHead === undefined) {
+      // Nothing of the answer came: the upstream closed the socket as the request arrived.
+      const retry = flight.exchange.retry;
+      return retry ? flight.resolve(retry()) : flight.reject(fetchFailed(error));
+    }
+    this.fail(flight, error ?? new Error('the upstream closed the connection mid-answer'));
+  }
+
+  private feed(flight: InFlight, body: BodyReader, chunk: Buffer): void {
+    const outcome = chunk.length > 0 || body.kind === 'none' ? body.feed(chunk) : 'more';
+    if (outcome === 'more') return;
+    if (outcome === 'malformed') return this.fail(flight, new Error('the upstream sent a malformed chunked body'));
+    // 'done', or 'extra': bytes past the answer's end put the connection out of step.
+    this.current = undefined;
+    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
+    if (outcome === 'done' && flight.head!.keepAlive) {
+      this.wire.idle();
+      this.origin.release(this);
+    } else this.destroy();
+    this.respond(flight, body.whole());
+  }
+
+  private respond(flight: InFlight, content: BodyInit | null): void {
+    const head = flight.head!;
+    if (head.location !== undefined && head.status >= 300 && head.status < 400 && head.status !== 304) {
+      return flight.resolve(flight.exchange.redirected());
+    }
+    try {
+      flight.resolve(new Response(content, { status: head.status, statusText: head.statusText, headers: head.headers }));
+    } catch (error) {
+      // A reason phrase or header value a Response cannot carry.
+      flight.reject(fetchFailed(error as Error));
+    }
+  }
+
+  /**
+   * The answer cannot be had. As with fetch: an abort rejects with the signal's reason;
+   * without a head the request fails; with one, reading the body does.
+   */
+  private fail(flight: InFlight, reason: unknown): void {
+    if (this.current === flight) this.current = undefined;
+    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
+    this.destroy();
+    const signal = flight.exchange.signal;
+    if (signal?.aborted) flight.reject(signal.reason);
+    else if (!flight.head) flight.reject(fetchFailed(reason as Error));
+    else {
+      const error = new TypeError('terminated', { cause: reason });
+      this.respond(flight, new ReadableStream({ start: (controller) => controller.error(error) }));
+    }
+  }
+}
+
+interface ParsedHead {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  keepAlive: boolean;
+  chunked: boolean;
+  contentLength: number | undefined;
+  location: string | undefined;
+}
+
+/** A response head (status line and header lines, without the blank line), or undefined when it is not HTTP/1.x. */
+export function parseHead(text: string): ParsedHead | undefined {
+  const lineEnd = text.indexOf('\r\n');
+  const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
+  const status = Number(statusLine.slice(9, 12));
+  if (!statusLine.startsWith('HTTP/1.') || statusLine[8] !== ' ' || !/^[1-5]\d\d$/.test(statusLine.slice(9, 12))) return undefined;
+  if (statusLine.length > 12 && statusLine[12] !== ' ') return undefined;
+  const http10 = statusLine[7] === '0';
+  const headers: [string, string][] = [];
+  let connection = '';
+  let chunked = false;
+  let contentLength: number | undefined;
+  let location: string | undefined;
+  for (let start = lineEnd + 2; lineEnd >= 0 && start < text.length; ) {
+    let end = text.indexOf('\r\n', start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon > end) return undefined;
+    const name = text.slice(start, colon).toLowerCase();
+    const value = text.slice(colon + 1, end).trim();
+    headers.push([name, value]);
+    if (name === 'content-length') {
+      if (!/^\d+$/.test(value) || (contentLength !== undefined && contentLength !== Number(value))) return undefined;
+      contentLength = Number(value);
+    } else if (name === 'transfer-encoding') chunked = value.toLowerCase().endsWith('chunked');
+    else if (name === 'connection') connection = value.toLowerCase();
+    else if (name === 'location') location = value;
+    start = end + 2;
+  }
+  return {
+    status,
+    statusText: statusLine.slice(13),
+    headers,
+    keepAlive: http10 ? connection.includes('keep-alive') : !connection.includes('close'),
+    chunked,
+    contentLength,
+    location,
+  };
+}
+
+type FeedOutcome = 'more' | 'done' | 'extra' | 'malformed';
+
+/** How an answer's body is gathered: none, by its length, chunked, or up to the close. */
+interface BodyReader {
+  readonly kind: 'none' | 'length' | 'chunked' | 'close';
+  feed(chunk: Buffer): FeedOutcome;
+  whole(): Uint8Array<ArrayBuffer> | null;
+}
+
+function bodyReader(head: ParsedHead): BodyReader {
+  if (head.status === 204 || head.status === 304) return noBody(null);
+  if (head.chunked) return new ChunkedBody();
+  if (head.contentLength === 0) return noBody(new Uint8Array(0));
+  if (head.contentLength !== undefined) return new LengthBody(head.contentLength);
+  head.keepAlive = false;
+  return new CloseBody();
+}
+
+/** 204 and 304 have no body at all; an empty one is still a body, as fetch gives it. */
+function noBody(content: Uint8Array<ArrayBuffer> | null): BodyReader {
+  return { kind: 'none', feed: (chunk) => (chunk.length > 0 ? 'extra' : 'done'), whole: () => content };
+}
+
+class LengthBody implements BodyReader {
+  readonly kind = 'length';
+  private pieces: Buffer[] = [];
+  private received = 0;
+
+  constructor(private readonly length: number) {}
+
+  feed(chunk: Buffer): FeedOutcome {
+    const wanted = this.length - this.received;
+    this.pieces.push(chunk.length > wanted ? chunk.subarray(0, wanted) : chunk);
+    this.received += Math.min(wanted, chunk.length);
+    if (this.received < this.length) return 'more';
+    return chunk.length > wanted ? 'extra' : 'done';
+  }
+
+  whole(): Uint8Array<ArrayBuffer> {
+    // Most answers come in the read that brought the head: no copy then.
+    return (this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces)) as Uint8Array<ArrayBuffer>;
+  }
+}
+
+class CloseBody implements BodyReader {
+  readonly kind = 'close';
+  private readonly pieces: Buffer[] = [];
+
+  feed(chunk: Buffer): FeedOutcome {
+    this.pieces.push(chunk);
+    return 'more';
+  }
+
+  whole(): Uint8Array<ArrayBuffer> {
+    return Buffer.concat(this.pieces) as Uint8Array<ArrayBuffer>;
+  }
+}
+
+/** Transfer-Encoding: chunked, taken apart wherever the reads split it. */
+class ChunkedBody implements BodyReader {
+  readonly kind = 'chunked';
+  private readonly pieces: Buffer[] = [];
+  /** Bytes left of the current chunk's data; -1 at a size line, -2 in the trailers. */
+  private remaining = -1;
+  /** The CRLF after a chunk's data is still due. */
+  private dataEnd = false;
+  /** A line split across reads. */
+  private line = '';
+
+  feed(chunk: Buffer): FeedOutcome {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - at);
+        this.pieces.push(chunk.subarray(at, at + take));
+        this.remaining -= take;
+        at += take;
+        if (this.remaining === 0) {
+          this.remaining = -1;
+          this.dataEnd = true;
+        }
+        continue;
+      }
+      const lineEnd = chunk.indexOf(0x0a, at);
+      if (lineEnd < 0) {
+        this.line += chunk.toString('latin1', at);
+        return this.line.length > 8192 ? 'malformed' : 'more';
+      }
+      let line = this.line + chunk.toString('latin1', at, lineEnd);
+      this.line = '';
+      at = lineEnd + 1;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (this.dataEnd) {
+        if (line !== '') return 'malformed';
+        this.dataEnd = false;
+      } else if (this.remaining === -2) {
+        // Trailers, ended by a blank line.
+        if (line === '') return at < chunk.length ? 'extra' : 'done';
+      } else {
+        // The size in hex, then any chunk extensions after a semicolon.
+        const sizeText = line.split(';', 1)[0]!.trim();
+        if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText)) return 'malformed';
+        const size = parseInt(sizeText, 16);
+        this.remaining = size === 0 ? -2 : size;
+      }
+    }
+    return 'more';
+  }
+
+  whole(): Uint8Array<ArrayBuffer> {
+    return Buffer.concat(this.pieces) as Uint8Array<ArrayBuffer>;
+  }
+}

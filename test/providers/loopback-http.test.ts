@@ -1,0 +1,267 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { UpstreamFetch, UpstreamInit } from '../../src/providers/http.ts';
+import { createLoopbackFetch } from '../../src/providers/loopback-http.ts';
+import { cleanupAfterEach } from '../support/cleanups.ts';
+import { unusedPort } from '../support/ports.ts';
+
+const onCleanup = cleanupAfterEach();
+
+const BODY = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'héllo' }] });
+const ANSWER = JSON.stringify({ id: 'x', choices: [{ message: { content: 'ünïcode ✓' } }] });
+
+/** One request as the upstream read it off the wire. */
+interface WireRequest {
+  head: string;
+  body: string;
+  socket: Socket;
+  /** Which connection (0, 1, …) it came on. */
+  connection: number;
+}
+
+type Answer = (request: WireRequest, index: number) => void | Promise<void>;
+
+/**
+ * An upstream at the TCP level, so a test says exactly which bytes go back: it parses each
+ * request (head and Content-Length body) and hands it to `answer`.
+ */
+async function rawUpstream(answer: Answer) {
+  const requests: WireRequest[] = [];
+  const sockets: Socket[] = [];
+  let connections = 0;
+  const server = createServer((socket) => {
+    const connection = connections++;
+    sockets.push(socket);
+    let buffered = Buffer.alloc(0);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffered.toString('latin1', 0, end);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffered.length < end + 4 + length) return;
+        const request = { head, body: buffered.toString('utf8', end + 4, end + 4 + length), socket, connection };
+        buffered = buffered.subarray(end + 4 + length);
+        requests.push(request);
+        void answer(request, requests.length - 1);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onCleanup(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}/v1/chat/completions`, requests, connections: () => connections };
+}
+
+function ok(body = ANSWER, extra = ''): string {
+  return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+}
+
+/** What the runtime's fetch would be asked: the client under test hands these on. */
+function recordingFallback(): { fetch: UpstreamFetch; calls: Array<{ url: string; init: UpstreamInit }> } {
+  const calls: Array<{ url: string; init: UpstreamInit }> = [];
+  return {
+    calls,
+    fetch: async (url, init) => {
+      calls.push({ url, init });
+      return new Response('from the fallback', { status: 200 });
+    },
+  };
+}
+
+function post(fetch: UpstreamFetch, url: string, init: Partial<UpstreamInit> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-up' }, body: BODY, wholeAnswer: true, ...init });
+}
+
+describe('loopback HTTP client', () => {
+  it('writes the request as HTTP/1.1 and reads a Content-Length answer', async () => {
+    const upstream = await rawUpstream(({ socket }) => void socket.write(ok(ANSWER, 'x-ratelimit-remaining: 7\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n')));
+    const fallback = recordingFallback();
+    const response = await post(createLoopbackFetch(fallback.fetch), `${upstream.url}?alt=x`);
+
+    expect(response.status).toBe(200);
+    expect(response.statusText).toBe('OK');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('x-ratelimit-remaining')).toBe('7');
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(await response.text()).toBe(ANSWER);
+    expect(fallback.calls).toHaveLength(0);
+
+    const [request] = upstream.requests;
+    const lines = request!.head.split('\r\n');
+    expect(lines[0]).toBe('POST /v1/chat/completions?alt=x HTTP/1.1');
+    expect(lines).toContain(`host: ${new URL(upstream.url).host}`);
+    expect(lines).toContain('authorization: Bearer sk-up');
+    expect(lines).toContain('accept-encoding: identity');
+    expect(lines).toContain(`content-length: ${Buffer.byteLength(BODY)}`);
+    expect(request!.body).toBe(BODY);
+  });
+
+  it('keeps the connection alive: requests one after another share one socket', async () => {
+    const upstream = await rawUpstream(({ socket }) => void socket.write(ok()));
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    for (let i = 0; i < 5; i++) expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(upstream.connections()).toBe(1);
+    // At once, they need a socket each.
+    await Promise.all([post(fetch, upstream.url), post(fetch, upstream.url), post(fetch, upstream.url)]);
+    expect(upstream.connections()).toBe(3);
+  });
+
+  it('reads a chunked answer (extensions, trailers) however the reads split it, then reuses the socket', async () => {
+    const chunked = `HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n5;ext=1\r\n${ANSWER.slice(0, 5)}\r\n${Buffer.byteLength(ANSWER.slice(5)).toString(16)}\r\n${ANSWER.slice(5)}\r\n0\r\ntrailer: yes\r\n\r\n`;
+    const bytes = Buffer.from(chunked);
+    const upstream = await rawUpstream(async ({ socket }) => {
+      // A byte at a time, each in a turn of its own: every split point.
+      for (const byte of bytes) {
+        socket.write(Buffer.from([byte]));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    const response = await post(fetch, upstream.url);
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe(ANSWER);
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(upstream.connections()).toBe(1);
+  });
+
+  it('reads an answer that ends with the connection (no length, no chunks), and opens a new socket after it', async () => {
+    const upstream = await rawUpstream(({ socket }) => {
+      socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${ANSWER}`);
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(upstream.connections()).toBe(2);
+  });
+
+  it('skips 1xx heads, and answers 204 with no body and Content-Length: 0 with an empty one', async () => {
+    const upstream = await rawUpstream(({ socket }, index) => {
+      if (index === 0) socket.write(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n${ok()}`);
+      else if (index === 1) socket.write('HTTP/1.1 204 No Content\r\n\r\n');
+      else socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    const noContent = await post(fetch, upstream.url);
+    expect(noContent.status).toBe(204);
+    expect(noContent.body).toBeNull();
+    const empty = await post(fetch, upstream.url);
+    expect(empty.status).toBe(200);
+    expect(await empty.text()).toBe('');
+    expect(upstream.connections()).toBe(1);
+  });
+
+  it('Connection: close and HTTP/1.0 answers close the socket after them', async () => {
+    const upstream = await rawUpstream(({ socket }, index) => {
+      socket.write(index === 0 ? ok(ANSWER, 'connection: close\r\n') : ok(ANSWER).replace('HTTP/1.1', 'HTTP/1.0'));
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    for (let i = 0; i < 3; i++) expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(upstream.connections()).toBe(3);
+  });
+
+  it('does not reuse a socket the upstream closed while it was idle', async () => {
+    const upstream = await rawUpstream(({ socket }) => {
+      socket.write(ok());
+      setTimeout(() => socket.end(), 10);
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(upstream.connections()).toBe(2);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('sends the request again on a new socket when a reused one closes before any answer', async () => {
+    const upstream = await rawUpstream(({ socket }, index) => {
+      // The second request lands on a socket the upstream is closing: no answer.
+      if (index === 1) socket.destroy();
+      else socket.write(ok());
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(await (await post(fetch, upstream.url)).text()).toBe(ANSWER);
+    expect(upstream.requests.map((request) => request.connection)).toEqual([0, 0, 1]);
+  });
+
+  it('fails as fetch does when a new socket gets no answer: TypeError, the cause saying why', async () => {
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    const refused = await post(fetch, `http://127.0.0.1:${await unusedPort()}/v1/chat/completions`).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TypeError);
+    expect(((refused as TypeError).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+
+    const hangsUp = await rawUpstream(({ socket }) => void socket.destroy());
+    const closed = await post(fetch, hangsUp.url).catch((error: unknown) => error);
+    expect(closed).toBeInstanceOf(TypeError);
+    expect(hangsUp.requests).toHaveLength(1);
+  });
+
+  it('fails on an answer that is not HTTP/1.x, or whose head never ends', async () => {
+    const upstream = await rawUpstream(({ socket }, index) => {
+      if (index === 0) socket.write('SSH-2.0-OpenSSH\r\n\r\n');
+      else socket.write(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}`);
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    await expect(post(fetch, upstream.url)).rejects.toThrow(TypeError);
+    await expect(post(fetch, upstream.url)).rejects.toThrow(TypeError);
+  });
+
+  it('an answer cut short resolves, and reading its body fails', async () => {
+    const upstream = await rawUpstream(({ socket }) => {
+      socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"partial":');
+    });
+    const response = await post(createLoopbackFetch(recordingFallback().fetch), upstream.url);
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow(TypeError);
+  });
+
+  it('an abort rejects with the signal reason and closes the socket, before and after the head', async () => {
+    const closedSockets: Socket[] = [];
+    const upstream = await rawUpstream(({ socket }, index) => {
+      socket.on('close', () => closedSockets.push(socket));
+      if (index === 1) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{');
+    });
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    for (let i = 0; i < 2; i++) {
+      const controller = new AbortController();
+      const pending = post(fetch, upstream.url, { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      controller.abort();
+      const error = await pending.catch((caught: unknown) => caught);
+      expect((error as Error).name).toBe('AbortError');
+    }
+    await expect(post(fetch, upstream.url, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closedSockets).toHaveLength(2);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('leaves redirects to the runtime fetch, which follows them', async () => {
+    const upstream = await rawUpstream(({ socket }) => void socket.write('HTTP/1.1 307 Temporary Redirect\r\nlocation: /v1/chat/completions/\r\ncontent-length: 0\r\n\r\n'));
+    const fallback = recordingFallback();
+    const response = await post(createLoopbackFetch(fallback.fetch), upstream.url);
+    expect(await response.text()).toBe('from the fallback');
+    expect(fallback.calls).toEqual([expect.objectContaining({ url: upstream.url })]);
+  });
+
+  it('leaves streams, other methods, other hosts and headers it cannot write to the runtime fetch', async () => {
+    const upstream = await rawUpstream(({ socket }) => void socket.write(ok()));
+    const fallback = recordingFallback();
+    const fetch = createLoopbackFetch(fallback.fetch);
+    await post(fetch, upstream.url, { wholeAnswer: false });
+    await post(fetch, upstream.url, { wholeAnswer: undefined });
+    await post(fetch, upstream.url, { method: 'GET', body: undefined });
+    await post(fetch, upstream.url.replace('127.0.0.1', 'example.com'));
+    await post(fetch, upstream.url.replace('http:', 'https:'));
+    await post(fetch, upstream.url, { headers: { 'x-evil': 'a\r\nx-injected: 1' } });
+    expect(fallback.calls).toHaveLength(6);
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
