@@ -138,26 +138,25 @@ class Origin {
     const opening = openWire(this.hostname, this.port, connection).catch((error: Error) => {
       throw fetchFailed(error);
     });
-    const signal = exchange.signal;
-    let onAbort: (() => void) | undefined;
-    try {
-      const wire = await (signal
-        ? Promise.race([
-            opening,
-            new Promise<never>((_, reject) => {
-              // An abort does not wait for the connection; one that opens later is closed.
-              onAbort = () => {
-                reject(signal.reason);
-                opening.then((late) => late.destroy(), () => undefined);
-              };
-              signal.addEventListener('abort', onAbort, { once: true });
-            }),
-          ])
-        : opening);
-      return await connection.attach(wire).exchange(exchange);
-    } finally {
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-    }
+    const wire = await (exchange.signal ? untilAborted(opening, exchange.signal) : opening);
+    return connection.attach(wire).exchange(exchange);
+  }
+}
+
+/** The wire once open, or the signal's reason as soon as it aborts (a wire that opens later is closed). */
+async function untilAborted(opening: Promise<Wire>, signal: AbortSignal): Promise<Wire> {
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal.reason);
+      opening.then((late) => late.destroy(), () => undefined);
+    };
+  });
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([opening, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
