@@ -13,9 +13,9 @@ import { openWire, type Wire, type WireEvents } from './loopback-wire.ts';
  * It takes POSTs with a string body that want a whole answer (`wholeAnswer`), and leaves
  * streams, anything else and any redirect to `fallback`, the runtime's fetch. The answer is
  * read whole, however it is framed (length, chunked, or up to the close), before the
- * Response resolves. An idle socket the upstream closed is dropped from the pool; one whose
- * close crosses the request is retried once on a new socket, as the upstream cannot have
- * answered on it.
+ * Response resolves. An idle socket the upstream closed is dropped from the pool; when a
+ * reused socket closes before any byte of the answer, the request goes again, once, on a
+ * new socket: the usual cause is the upstream closing it as idle just as the request left.
  */
 export function createLoopbackFetch(fallback: UpstreamFetch): UpstreamFetch {
   const targets = new TargetCache();
