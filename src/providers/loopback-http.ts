@@ -319,7 +319,7 @@ interface ParsedHead {
 }
 
 /** A response head (status line and header lines, without the blank line), or undefined when it is not HTTP/1.x. */
-export function parseHead(text: string): ParsedHead | undefined {
+function parseHead(text: string): ParsedHead | undefined {
   const lineEnd = text.indexOf('\r\n');
   const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
   const status = Number(statusLine.slice(9, 12));

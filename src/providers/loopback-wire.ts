@@ -3,8 +3,6 @@ import { Buffer } from 'node:buffer';
 /** What the loopback HTTP client needs of a TCP connection. */
 export interface Wire {
   write(data: string): void;
-  pause(): void;
-  resume(): void;
   /** In use: keeps the process alive. */
   busy(): void;
   /** Idle in the pool: does not keep the process alive. */
@@ -21,10 +19,7 @@ export interface WireEvents {
 
 interface BunSocket {
   write(data: string | Uint8Array): number;
-  end(): void;
   terminate(): void;
-  pause(): void;
-  resume(): void;
   ref(): void;
   unref(): void;
 }
@@ -53,14 +48,24 @@ export function openWire(host: string, port: number, events: WireEvents): Promis
   return typeof Bun !== 'undefined' ? openBunWire(host, port, events) : openNodeWire(host, port, events);
 }
 
+/** `events.closed`, called once however many ways the connection ends (an error, the close, our destroy). */
+function closedOnce(events: WireEvents): { close(error: Error | undefined): void; readonly closed: boolean } {
+  let closed = false;
+  return {
+    close(error) {
+      if (closed) return;
+      closed = true;
+      events.closed(error);
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
+
 async function openBunWire(host: string, port: number, events: WireEvents): Promise<Wire> {
   let pending: Uint8Array | undefined;
-  let destroyed = false;
-  const close = (error: Error | undefined) => {
-    if (destroyed) return;
-    destroyed = true;
-    events.closed(error);
-  };
+  const ending = closedOnce(events);
   const socket = await Bun!.connect({
     hostname: host,
     port,
@@ -72,8 +77,8 @@ async function openBunWire(host: string, port: number, events: WireEvents): Prom
         const written = socket.write(pending);
         pending = written < pending.length ? pending.subarray(written) : undefined;
       },
-      close: (_socket, error) => close(error),
-      error: (_socket, error) => close(error),
+      close: (_socket, error) => ending.close(error),
+      error: (_socket, error) => ending.close(error),
       connectError: () => undefined,
     },
   });
@@ -87,16 +92,14 @@ async function openBunWire(host: string, port: number, events: WireEvents): Prom
       // Negative on a closed socket, whose close handler fails the exchange.
       if (written >= 0 && written < Buffer.byteLength(data)) pending = Buffer.from(data).subarray(written);
     },
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
     busy: () => socket.ref(),
     idle: () => socket.unref(),
     destroy() {
       socket.terminate();
-      close(undefined);
+      ending.close(undefined);
     },
     get destroyed() {
-      return destroyed;
+      return ending.closed;
     },
   };
 }
@@ -111,27 +114,20 @@ async function openNodeWire(host: string, port: number, events: WireEvents): Pro
     });
     socket.once('error', reject);
   });
-  let closed = false;
-  const close = (error: Error | undefined) => {
-    if (closed) return;
-    closed = true;
-    events.closed(error);
-  };
+  const ending = closedOnce(events);
   socket.on('data', (chunk: Buffer) => events.data(chunk));
-  socket.on('error', (error) => close(error));
-  socket.on('close', () => close(undefined));
+  socket.on('error', (error) => ending.close(error));
+  socket.on('close', () => ending.close(undefined));
   return {
     write: (data) => void socket.write(data),
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
     busy: () => socket.ref(),
     idle: () => socket.unref(),
     destroy() {
       socket.destroy();
-      close(undefined);
+      ending.close(undefined);
     },
     get destroyed() {
-      return closed || socket.destroyed;
+      return ending.closed || socket.destroyed;
     },
   };
 }
