@@ -1,4 +1,4 @@
-import { hasNothingToEscape, MARKER, MARKER_JSON } from './json-template.ts';
+import { hasNothingToEscape } from './json-template.ts';
 
 /**
  * A stream message with one string value cut out of it. Upstreams wrap every token in the
@@ -55,43 +55,54 @@ export class TextSlotReader<T> {
     return this.current;
   }
 
-  /** Learn the slot of a message just parsed in full that carried only text (see `findStringSlot`). */
-  learn(data: string, key: string, holds: (parsed: unknown, marker: string) => boolean, where: T, end?: number): void {
+  /**
+   * Learn the slot of a message just parsed in full that carried only text: `value` is
+   * the text the parse found under `key` (see `findStringSlot`).
+   */
+  learn(data: string, key: string, value: string, where: T, end?: number): void {
     if (this.fruitless >= MAX_FRUITLESS_SLOTS) return;
     this.fruitless++;
-    const slot = findStringSlot(data, key, holds, end);
+    const slot = findStringSlot(data, key, value, end);
     this.current = slot && { slot, where };
   }
 }
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const COLON = 0x3a;
 
 /**
- * The slot of the string value of `"key":` in `data` (up to `end`, by default up to
- * trailing whitespace; what follows is not compared), confirmed by `holds`: the message
- * with a marker in the slot, parsed, must have the marker where `holds` looks. That check
- * makes the slot exactly that value, even when the key's name shows up inside some other
- * string too.
+ * The slot of the string value of `"key":` in `data`, a JSON text the caller has parsed and
+ * found `value` in under that key (compared up to `end`, by default up to trailing
+ * whitespace). One scan over the text's strings, skipping their contents, finds its keys:
+ * when exactly one is `key`, written without escapes (so no other could decode to it), it
+ * is the one the parse read, and its string must read back as `value`. Anything less
+ * certain (the key twice, an escaped key, another value) gives no slot.
  */
-export function findStringSlot(
-  data: string,
-  key: string,
-  holds: (parsed: unknown, marker: string) => boolean,
-  end = endOfContent(data),
-): StringSlot | undefined {
-  const name = `"${key}":`;
-  for (let at = data.indexOf(name); at >= 0 && at < end; at = data.indexOf(name, at + 1)) {
-    let start = at + name.length;
-    while (isJsonSpace(data.charCodeAt(start))) start++;
-    if (data.charCodeAt(start) !== QUOTE) continue;
-    const close = closingQuote(data, start + 1);
-    if (close < 0 || close >= end) continue;
-    const before = data.slice(0, start);
-    const after = data.slice(close + 1, end);
-    if (parsesWithMarker(before + MARKER_JSON + data.slice(close + 1), holds)) return slotBetween(before, after);
+export function findStringSlot(data: string, key: string, value: string, end = endOfContent(data)): StringSlot | undefined {
+  let start = -1;
+  /** The first backslash at or after the string being looked at, -1 when there is none. */
+  let slash = data.indexOf('\\');
+  for (let open = data.indexOf('"'); open >= 0; ) {
+    const close = closingQuote(data, open + 1);
+    if (close < 0) return undefined;
+    let next = close + 1;
+    while (isJsonSpace(data.charCodeAt(next))) next++;
+    if (data.charCodeAt(next) === COLON) {
+      if (slash >= 0 && slash < open) slash = data.indexOf('\\', open);
+      if (slash >= 0 && slash < close) return undefined;
+      if (close - open - 1 === key.length && data.startsWith(key, open + 1)) {
+        if (start >= 0) return undefined;
+        start = next + 1;
+        while (isJsonSpace(data.charCodeAt(start))) start++;
+      }
+    }
+    open = data.indexOf('"', next);
   }
-  return undefined;
+  if (start < 0 || data.charCodeAt(start) !== QUOTE) return undefined;
+  const close = closingQuote(data, start + 1);
+  if (close < 0 || close >= end || readString(data, start, close + 1) !== value) return undefined;
+  return slotBetween(data.slice(0, start), data.slice(close + 1, end));
 }
 
 function slotBetween(before: string, after: string): StringSlot {
@@ -102,35 +113,33 @@ function slotBetween(before: string, after: string): StringSlot {
       const valueEnd = end - after.length;
       if (valueEnd - before.length < 2 || data.charCodeAt(before.length) !== QUOTE) return undefined;
       if (!data.startsWith(before) || !data.endsWith(after, end)) return undefined;
-      // Same bytes around it, so the middle is the value if it is one JSON string on its own:
-      // mostly plain characters between quotes, read as they are; anything else is parsed.
-      const from = before.length + 1;
-      const to = valueEnd - 1;
-      if (data.charCodeAt(to) === QUOTE && hasNothingToEscape(data, from, to)) return data.slice(from, to);
-      try {
-        const value: unknown = JSON.parse(data.slice(before.length, valueEnd));
-        return typeof value === 'string' ? value : undefined;
-      } catch {
-        return undefined;
-      }
+      // Same bytes around it, so the middle is the value if it is one JSON string on its own.
+      return readString(data, before.length, valueEnd);
     },
   };
 }
 
-function parsesWithMarker(json: string, holds: (parsed: unknown, marker: string) => boolean): boolean {
+/**
+ * The string whose JSON is `data[from, to)`, or undefined when that is not one JSON string:
+ * mostly plain characters between quotes, read as they are; anything else is parsed.
+ */
+function readString(data: string, from: number, to: number): string | undefined {
+  if (data.charCodeAt(to - 1) === QUOTE && hasNothingToEscape(data, from + 1, to - 1)) return data.slice(from + 1, to - 1);
   try {
-    return holds(JSON.parse(json), MARKER);
+    const value: unknown = JSON.parse(data.slice(from, to));
+    return typeof value === 'string' ? value : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** The index of the quote ending a JSON string whose characters start at `from`, or -1. */
+/** The index of the quote ending a JSON string whose characters start at `from` (after its opening quote), or -1. */
 function closingQuote(data: string, from: number): number {
-  for (let at = from; at < data.length; at++) {
-    const code = data.charCodeAt(at);
-    if (code === BACKSLASH) at++;
-    else if (code === QUOTE) return at;
+  for (let at = data.indexOf('"', from); at >= 0; at = data.indexOf('"', at + 1)) {
+    // Escaped when an odd number of backslashes stands before it (the opening quote stops the count).
+    let slashes = 0;
+    while (data.charCodeAt(at - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return at;
   }
   return -1;
 }

@@ -11,58 +11,77 @@ import { listFixtures, sseEvents } from '../support/fixtures.ts';
 
 const chunk = (model: string, text: string) =>
   JSON.stringify({ id: 'c1', model, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
-const holdsContent = (parsed: unknown, marker: string) =>
-  (parsed as { choices: { delta: { content: unknown } }[] }).choices[0]!.delta.content === marker;
 
 describe('findStringSlot', () => {
   it('reads the text of any message that differs from the reference only there', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (model, first, next) => {
-        const slot = findStringSlot(chunk(model, first), 'content', holdsContent);
+        const slot = findStringSlot(chunk(model, first), 'content', first);
         expect(slot?.read(chunk(model, next))).toBe(next);
       }),
     );
+  });
+
+  it('takes only the value the parse found, whatever else the message holds', () => {
+    // Other fields, some named `content` too, some holding the key's name in their strings.
+    const key = fc.oneof(fc.constantFrom('content', 'a"content":"', 'cont\\u0065nt'), fc.string()).filter((name) => name !== 'delta');
+    const fields = fc.dictionary(key, fc.jsonValue(), { maxKeys: 4 });
+    const message = ([before, after]: Record<string, unknown>[], text: string) =>
+      `{${[JSON.stringify(before).slice(1, -1), `"delta":${JSON.stringify({ content: text })}`, JSON.stringify(after).slice(1, -1)].filter(Boolean).join(',')}}`;
+    fc.assert(
+      fc.property(fc.tuple(fields, fields), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (others, first, next) => {
+        const reference = message(others, first);
+        // The caller's side: the value a parse finds under the key (the last `delta` wins in JSON.parse).
+        fc.pre((JSON.parse(reference) as { delta: { content: string } }).delta.content === first);
+        const slot = findStringSlot(reference, 'content', first);
+        if (slot) expect(slot.read(message(others, next))).toBe(next);
+      }),
+      { numRuns: 500 },
+    );
+    // The property holds whether or not a slot is found: that it is found in the plain case is checked above.
+    expect(findStringSlot(message([{ content: 'x' }, {}], 'a'), 'content', 'a')).toBeUndefined();
   });
 
   it('reads nothing from a message whose envelope differs', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.string(), (model, other, text) => {
         fc.pre(model !== other);
-        expect(findStringSlot(chunk(model, 'a'), 'content', holdsContent)!.read(chunk(other, text))).toBeUndefined();
+        expect(findStringSlot(chunk(model, 'a'), 'content', 'a')!.read(chunk(other, text))).toBeUndefined();
       }),
     );
   });
 
   it('finds the real value when the key also shows up inside another string', () => {
     const model = 'x","content":"y';
-    const slot = findStringSlot(chunk(model, 'a'), 'content', holdsContent)!;
+    const slot = findStringSlot(chunk(model, 'a'), 'content', 'a')!;
     expect(slot.read(chunk(model, 'b'))).toBe('b');
   });
 
   it('reads escapes the way JSON.parse does, whoever wrote them', () => {
-    const slot = findStringSlot('{"delta":{"content": "a"}}', 'content', (parsed, marker) => (parsed as { delta: { content: unknown } }).delta.content === marker)!;
+    const slot = findStringSlot('{"delta":{"content": "a"}}', 'content', 'a')!;
     expect(slot.read('{"delta":{"content": "caf\\u00e9 \\/ \\"q\\""}}')).toBe('café / "q"');
+    expect(findStringSlot('{"id":"\\"\\\\","content":"\\u0041"}', 'content', 'A')!.read('{"id":"\\"\\\\","content":"b"}')).toBe('b');
   });
 
   it('reads nothing when the middle is not one JSON string', () => {
-    const holds = (parsed: unknown, marker: string) => (parsed as { a: unknown }).a === marker;
-    const slot = findStringSlot('{"a":"x","b":"y"}', 'a', holds)!;
+    const slot = findStringSlot('{"a":"x","b":"y"}', 'a', 'x')!;
     expect(slot.read('{"a":"x","c":"z","b":"y"}')).toBeUndefined();
     expect(slot.read('{"a":"x\\q","b":"y"}')).toBeUndefined();
     expect(slot.read('{"a":"x')).toBeUndefined();
     expect(slot.read('{"a":"z","b":"y"}')).toBe('z');
   });
 
-  it('finds no slot where the value is not a string or not where the check looks', () => {
-    const holds = (parsed: unknown, marker: string) => (parsed as { a: unknown }).a === marker;
-    expect(findStringSlot('{"a":1}', 'a', holds)).toBeUndefined();
-    expect(findStringSlot('{"b":{"a":"x"}}', 'a', holds)).toBeUndefined();
-    expect(findStringSlot('not json "a":"x"', 'a', holds)).toBeUndefined();
+  it('finds no slot unless the key is there once, as written, with the value the parse found', () => {
+    expect(findStringSlot('{"a":"x"}', 'a', 'y')).toBeUndefined();
+    expect(findStringSlot('{"a":1}', 'a', '1')).toBeUndefined();
+    expect(findStringSlot('{"b":"\\"a\\":\\"x\\""}', 'a', 'x')).toBeUndefined();
+    expect(findStringSlot('{"a":"x","b":{"a":"x"}}', 'a', 'x')).toBeUndefined();
+    // An escaped key may decode to `a`: which one the parse read is not certain.
+    expect(findStringSlot('{"\\u0061":"y","a":"x"}', 'a', 'x')).toBeUndefined();
   });
 
   it('leaves trailing whitespace out of the comparison unless told where the message ends', () => {
-    const holds = (parsed: unknown, marker: string) => (parsed as { a: unknown }).a === marker;
-    const slot = findStringSlot('{"a":"x"}  ', 'a', holds)!;
+    const slot = findStringSlot('{"a":"x"}  ', 'a', 'x')!;
     expect(slot.read('{"a":"y"}')).toBe('y');
     expect(slot.read('{"a":"y"}\n')).toBe('y');
     expect(slot.read('{"a":"y"}  ', 11)).toBeUndefined();

@@ -60,7 +60,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         return this.blockStart(event.index, event.content_block);
       case 'content_block_delta':
         if (event.delta.type === 'text_delta' && typeof event.delta.text === 'string') {
-          this.texts.learn(message.data, 'text', holdsDeltaText, { event: message.event, index: event.index });
+          this.texts.learn(message.data, 'text', event.delta.text, { event: message.event, index: event.index });
         }
         return this.delta(event.index, event.delta);
       case 'content_block_stop':
@@ -206,9 +206,4 @@ function parseEvent(data: string): AnthropicStreamEvent | undefined {
   } catch {
     return undefined;
   }
-}
-
-function holdsDeltaText(parsed: unknown, marker: string): boolean {
-  const event = parsed as AnthropicStreamEvent;
-  return event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text === marker;
 }

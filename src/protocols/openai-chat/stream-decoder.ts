@@ -52,7 +52,8 @@ export class ChatStreamDecoder implements StreamDecoder {
     if (chunk.usage) events.push({ type: 'usage', usage: tokenUsageFromChat(chunk.usage) });
     if (message.event === undefined && isTextOnly(chunk)) {
       const end = endBeforePadding(message.data);
-      this.texts.learn(message.data, 'content', holdsContent, { choice: chunk.choices![0]!.index ?? 0, padded: end < message.data.length }, end);
+      const choice = chunk.choices![0]!;
+      this.texts.learn(message.data, 'content', choice.delta!.content!, { choice: choice.index ?? 0, padded: end < message.data.length }, end);
     }
     return events;
   }
@@ -190,10 +191,6 @@ function isTextOnly(chunk: ChatCompletionChunk): boolean {
     !delta.refusal &&
     !delta.tool_calls?.length
   );
-}
-
-function holdsContent(parsed: unknown, marker: string): boolean {
-  return (parsed as ChatCompletionChunk).choices?.[0]?.delta?.content === marker;
 }
 
 const PADDING_FIELD = ',"obfuscation":"';
