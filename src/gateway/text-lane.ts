@@ -15,7 +15,7 @@ const OBFUSCATION = utf8.encode(',"obfuscation":"');
 /** memcmp without a copy, on any Uint8Array (Buffer's own is native). */
 const compareBytes = Buffer.prototype.compare;
 
-/** A slot and a frame, with the bytes of a token event around its text and those the client gets around it. */
+/** A slot and a frame, with the bytes of a token event around its text. */
 interface SlotAndFrame {
   slot: TextSlot;
   frame: TextFrame;
@@ -24,8 +24,6 @@ interface SlotAndFrame {
   after: Uint8Array;
   /** With a `whitespace` trailer: where JSON whitespace may stand before each byte of `after`. */
   spaces: Uint8Array | undefined;
-  frameBefore: Uint8Array;
-  frameAfter: Uint8Array;
 }
 
 /** Token events in a row the lane could not take, with a slot and a frame at hand, before it gives up on a stream. */
@@ -46,7 +44,7 @@ export class TextLane {
   private misses = 0;
   /** The slot and frame in force; undefined until asked for again, null when there are none. */
   private current: SlotAndFrame | null | undefined;
-  /** The last slot and frame in force, whose bytes serve again while they stay the same. */
+  /** The last slot and frame in force, whose slot bytes serve again while the slot stays the same. */
   private last: SlotAndFrame | undefined;
   /** Where the text of the event `match` last took ends. */
   private textEnd = 0;
@@ -86,7 +84,7 @@ export class TextLane {
       return -1;
     }
     this.misses = 0;
-    out.framed(current.frameBefore, bytes, at + current.before.length, this.textEnd, current.frameAfter);
+    out.framed(current.frame.before, bytes, at + current.before.length, this.textEnd, current.frame.after);
     return end;
   }
 
@@ -97,17 +95,8 @@ export class TextLane {
     if (!slot || !frame) return (this.current = null);
     const last = this.last;
     const sameSlot = last !== undefined && sameEnvelope(last.slot, slot);
-    const sameFrame = last !== undefined && last.frame === frame;
     const { before, after, spaces } = sameSlot ? last : slotBytes(slot);
-    this.last = {
-      slot,
-      frame,
-      before,
-      after,
-      spaces,
-      frameBefore: sameFrame ? last.frameBefore : utf8.encode(frame.before),
-      frameAfter: sameFrame ? last.frameAfter : utf8.encode(frame.after),
-    };
+    this.last = { slot, frame, before, after, spaces };
     return (this.current = this.last);
   }
 

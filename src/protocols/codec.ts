@@ -45,10 +45,10 @@ export interface StreamEncoder {
   textFrame?(choice: number, block: number): TextFrame | undefined;
 }
 
-/** What an encoder writes around a token's JSON string content (quotes included). */
+/** What an encoder writes around a token's JSON string content (quotes included), in UTF-8. */
 export interface TextFrame {
-  readonly before: string;
-  readonly after: string;
+  readonly before: Uint8Array;
+  readonly after: Uint8Array;
 }
 
 /** One message of an upstream stream: an SSE event, or one NDJSON line. */

@@ -37,8 +37,10 @@ export function jsonTemplate(
  */
 export function templateFrame(template: JsonTemplate, prefix: string, suffix: string): TextFrame | undefined {
   const parts = template.parts;
-  return parts && { before: `${prefix}${parts.before}"`, after: `"${parts.after}${suffix}` };
+  return parts && { before: utf8.encode(`${prefix}${parts.before}"`), after: utf8.encode(`"${parts.after}${suffix}`) };
 }
+
+const utf8 = new TextEncoder();
 
 /** Tokens are short: past this, `JSON.stringify` beats a character loop. */
 const SHORT_TEXT = 64;

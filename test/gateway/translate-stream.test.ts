@@ -792,8 +792,8 @@ describe('TextLane: what it takes', () => {
     let block = 0;
     const slot = (number: number): TextSlot => ({ event: undefined, before: '{"t":', after: '}', trailer: 'none', choice: 0, block: number });
     const frames: TextFrame[] = [
-      { before: '<a "', after: '">' },
-      { before: '<b "', after: '">' },
+      { before: Buffer.from('<a "'), after: Buffer.from('">') },
+      { before: Buffer.from('<b "'), after: Buffer.from('">') },
     ];
     const decoder: StreamDecoder = { push: () => [], end: () => [], textSlot: () => slot(block) };
     const encoder: StreamEncoder = { contentType: 'text/plain', encode: () => '', end: () => '', textFrame: (_choice, number) => frames[number] };
