@@ -26,10 +26,8 @@ interface Block {
    * signature for it can still be placed in front of it.
    */
   ready: boolean;
-  /** Its content_block_delta frames by delta type, once open: all but the text is the same every time. */
-  deltaFrames: Partial<Record<TextDelta['type'], JsonTemplate>>;
-  /** The text_delta frame for the byte lane. */
-  textFrame?: TextFrame;
+  /** What is written for its index, set when it opens (its index no longer moves then). */
+  frames?: IndexFrames;
 }
 
 /** The deltas that carry one string: one per token, written from a template. */
@@ -105,7 +103,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   textFrame(choice: number, number: number): TextFrame | undefined {
     const block = this.blocks.get(number);
     if (this.done || choice !== 0 || !this.messageStarted || block?.status !== 'open') return undefined;
-    return (block.textFrame ??= templateFrame(deltaTemplate(block, 'text_delta'), DELTA_EVENT, '\n\n'));
+    return block.frames!.textFrame;
   }
 
   end(): string {
@@ -126,7 +124,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
       delta: { stop_reason: finishReasonToAnthropic(reason, stopSequence, refused), stop_sequence: stopSequence ?? null },
       usage: usageToAnthropic(this.usage),
     });
-    return out + frame({ type: 'message_stop' });
+    return out + MESSAGE_STOP;
   }
 
   private messageStart(): string {
@@ -149,7 +147,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 
   private add(number: number, start: AnthropicOutputBlock): string {
     if (this.blocks.has(number)) return '';
-    const block: Block = { start, index: this.nextIndex++, status: 'waiting', held: [], ended: false, ready: start.type !== 'tool_use', deltaFrames: {} };
+    const block: Block = { start, index: this.nextIndex++, status: 'waiting', held: [], ended: false, ready: start.type !== 'tool_use' };
     this.blocks.set(number, block);
     this.waiting.push(block);
     if (start.type === 'tool_use') this.toolCalls = true;
@@ -174,7 +172,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
    */
   private signToolCall(call: Block, signature: ReasoningSignature): string {
     if (call.status !== 'waiting') return '';
-    const carrier: Block = { start: signatureCarrier(signature), index: call.index, status: 'waiting', held: [], ended: true, ready: true, deltaFrames: {} };
+    const carrier: Block = { start: signatureCarrier(signature), index: call.index, status: 'waiting', held: [], ended: true, ready: true };
     for (const block of this.waiting) if (block.index >= call.index) block.index += 1;
     this.nextIndex += 1;
     this.waiting.splice(this.waiting.indexOf(call), 0, carrier);
@@ -183,7 +181,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
 
   /** A signature for a thinking block already closed on the wire: an empty signed thinking block, in turn. */
   private lateSignature(signature: ReasoningSignature): string {
-    const carrier: Block = { start: signatureCarrier(signature), index: this.nextIndex++, status: 'waiting', held: [], ended: true, ready: true, deltaFrames: {} };
+    const carrier: Block = { start: signatureCarrier(signature), index: this.nextIndex++, status: 'waiting', held: [], ended: true, ready: true };
     this.waiting.push(carrier);
     return this.advance();
   }
@@ -214,7 +212,8 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   private open(block: Block): string {
     block.status = 'open';
     this.current = block;
-    let out = frame({ type: 'content_block_start', index: block.index, content_block: block.start });
+    const frames = (block.frames = indexFrames(block.index));
+    let out = isEmptyText(block.start) ? frames.emptyTextStart : frame({ type: 'content_block_start', index: block.index, content_block: block.start });
     for (const delta of block.held) out += deltaFrame(block, delta);
     block.held = [];
     return out;
@@ -223,7 +222,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   private close(block: Block): string {
     block.status = 'closed';
     this.current = undefined;
-    return frame({ type: 'content_block_stop', index: block.index });
+    return block.frames!.stop;
   }
 }
 
@@ -256,20 +255,45 @@ function deltaText(delta: AnthropicDelta): string | undefined {
 
 const DELTA_EVENT = 'event: content_block_delta\ndata: ';
 
-/** content_block_delta of an open block (its index no longer moves): the same bytes as frame(). */
+/** content_block_delta of an open block: the same bytes as frame(). */
 function deltaFrame(block: Block, delta: AnthropicDelta): string {
   const text = deltaText(delta);
   if (text === undefined) return frame({ type: 'content_block_delta', index: block.index, delta });
-  return `${DELTA_EVENT}${deltaTemplate(block, delta.type as TextDelta['type'])(text)}\n\n`;
+  return `${DELTA_EVENT}${block.frames!.deltas[delta.type as TextDelta['type']](text)}\n\n`;
 }
 
-/** A text-like delta's content_block_delta: all but the text is the same every time. */
-function deltaTemplate(block: Block, type: TextDelta['type']): JsonTemplate {
-  return (block.deltaFrames[type] ??= jsonTemplate((value) => ({
-    type: 'content_block_delta',
-    index: block.index,
-    delta: withText(type, value),
-  })));
+/** What every stream writes the same for a block index. */
+interface IndexFrames {
+  /** A text-like delta's content_block_delta by type: all but the text is the same every time. */
+  deltas: Record<TextDelta['type'], JsonTemplate>;
+  /** The text_delta frame for the byte lane. */
+  textFrame: TextFrame | undefined;
+  emptyTextStart: string;
+  stop: string;
+}
+
+/** The first indexes' frames are built once for all streams; later ones (rare) for each block. */
+const SHARED_INDEXES = 16;
+const sharedFrames: IndexFrames[] = [];
+
+function indexFrames(index: number): IndexFrames {
+  if (index >= SHARED_INDEXES) return buildIndexFrames(index);
+  return (sharedFrames[index] ??= buildIndexFrames(index));
+}
+
+function buildIndexFrames(index: number): IndexFrames {
+  const delta = (type: TextDelta['type']) => jsonTemplate((value) => ({ type: 'content_block_delta', index, delta: withText(type, value) }));
+  const deltas = { text_delta: delta('text_delta'), thinking_delta: delta('thinking_delta'), input_json_delta: delta('input_json_delta') };
+  return {
+    deltas,
+    textFrame: templateFrame(deltas.text_delta, DELTA_EVENT, '\n\n'),
+    emptyTextStart: frame({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } }),
+    stop: frame({ type: 'content_block_stop', index }),
+  };
+}
+
+function isEmptyText(block: AnthropicOutputBlock): boolean {
+  return block.type === 'text' && block.text === '';
 }
 
 function withText(type: TextDelta['type'], text: string): TextDelta {
@@ -282,6 +306,8 @@ function withText(type: TextDelta['type'], text: string): TextDelta {
       return { type, partial_json: text };
   }
 }
+
+const MESSAGE_STOP = frame({ type: 'message_stop' });
 
 function frame(event: AnthropicStreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
