@@ -1,7 +1,5 @@
 import { Buffer } from 'node:buffer';
 
-const utf8 = new TextEncoder();
-
 /**
  * Output is written into slabs of this size shared by every stream, each taking the
  * bytes after the last: a short stream's output costs no allocation of its own, and a
@@ -13,7 +11,7 @@ const SLAB = 64 * 1024;
 /** Copies this short or shorter go byte by byte: cheaper than a subarray and `set`. */
 const SHORT_COPY = 32;
 
-let slab: Uint8Array = Buffer.allocUnsafe(SLAB);
+let slab: Buffer = Buffer.allocUnsafe(SLAB);
 /** The slab's bytes before this are written (handed out, or pending in some ByteOutput). */
 let used = 0;
 
@@ -59,7 +57,8 @@ export class ByteOutput {
   text(text: string): void {
     if (text === '') return;
     const at = this.open(text.length * 3);
-    this.close(at + utf8.encodeInto(text, slab.subarray(at)).written);
+    // Buffer's write takes the offset: no view of the slab to make, as encodeInto needs.
+    this.close(at + slab.write(text, at));
   }
 
   /** Hands over everything written since the last flush; false when there was nothing. */
