@@ -3,34 +3,36 @@ import { z } from 'zod';
 /**
  * The subset of Anthropic's Messages API llm-mux reads and writes (shapes follow
  * @anthropic-ai/sdk). Requests come from clients, so they are zod schemas that validate
- * as they parse; answers and stream events are plain types.
+ * as they parse; answers and stream events are plain types. Fields llm-mux does not read
+ * are accepted and left out of the parsed request (z.object strips them: cheaper than
+ * carrying them along, and nothing translated needs them).
  */
 
 /** String content is shorthand for one text block: parse both as blocks. */
 const textAsBlocks = (value: unknown) => (typeof value === 'string' ? [{ type: 'text', text: value }] : value);
 
-const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
+const textBlock = z.object({ type: z.literal('text'), text: z.string() });
 
-const imageBlock = z.looseObject({
+const imageBlock = z.object({
   type: z.literal('image'),
   source: z.discriminatedUnion(
     'type',
     [
-      z.looseObject({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string().min(1) }),
-      z.looseObject({ type: z.literal('url'), url: z.string().min(1) }),
+      z.object({ type: z.literal('base64'), media_type: z.string().min(1), data: z.string().min(1) }),
+      z.object({ type: z.literal('url'), url: z.string().min(1) }),
     ],
     { error: 'expected a base64 or url image source (file sources cannot be translated)' },
   ),
 });
 
-const toolUseBlock = z.looseObject({
+const toolUseBlock = z.object({
   type: z.literal('tool_use'),
   id: z.string().min(1),
   name: z.string().min(1),
   input: z.record(z.string(), z.unknown()),
 });
 
-const toolResultBlock = z.looseObject({
+const toolResultBlock = z.object({
   type: z.literal('tool_result'),
   tool_use_id: z.string().min(1),
   content: z
@@ -42,14 +44,14 @@ const toolResultBlock = z.looseObject({
   is_error: z.boolean().optional(),
 });
 
-const thinkingBlock = z.looseObject({
+const thinkingBlock = z.object({
   type: z.literal('thinking'),
   thinking: z.string(),
   // Anthropic requires it; llm-mux also accepts reasoning it cannot verify (and drops it upstream).
   signature: z.string().optional(),
 });
 
-const redactedThinkingBlock = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string().min(1) });
+const redactedThinkingBlock = z.object({ type: z.literal('redacted_thinking'), data: z.string().min(1) });
 
 /**
  * Blocks recording Anthropic's own server tools (web search, code execution…). Only
@@ -66,7 +68,7 @@ const SERVER_TOOL_BLOCK_TYPES = [
   'container_upload',
 ] as const;
 
-const serverToolBlock = z.looseObject({ type: z.enum(SERVER_TOOL_BLOCK_TYPES) });
+const serverToolBlock = z.object({ type: z.enum(SERVER_TOOL_BLOCK_TYPES) });
 
 const contentBlock = z.discriminatedUnion(
   'type',
@@ -74,12 +76,12 @@ const contentBlock = z.discriminatedUnion(
   { error: 'unsupported content block: llm-mux translates text, image, tool_use, tool_result, thinking and redacted_thinking' },
 );
 
-const messageParam = z.looseObject({
+const messageParam = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.preprocess(textAsBlocks, z.array(contentBlock)),
 });
 
-const tool = z.looseObject({
+const tool = z.object({
   type: z
     .literal('custom', { error: 'only custom tools (name + input_schema) can be translated, not Anthropic server tools' })
     .nullish(),
@@ -92,26 +94,26 @@ const tool = z.looseObject({
 const disableParallel = { disable_parallel_tool_use: z.boolean().optional() };
 
 const toolChoice = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('auto'), ...disableParallel }),
-  z.looseObject({ type: z.literal('any'), ...disableParallel }),
-  z.looseObject({ type: z.literal('tool'), name: z.string().min(1), ...disableParallel }),
-  z.looseObject({ type: z.literal('none') }),
+  z.object({ type: z.literal('auto'), ...disableParallel }),
+  z.object({ type: z.literal('any'), ...disableParallel }),
+  z.object({ type: z.literal('tool'), name: z.string().min(1), ...disableParallel }),
+  z.object({ type: z.literal('none') }),
 ]);
 
 const thinkingDisplay = { display: z.enum(['summarized', 'omitted']).nullish() };
 
 const thinkingConfig = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('enabled'), budget_tokens: z.int().min(0), ...thinkingDisplay }),
-  z.looseObject({ type: z.literal('disabled') }),
-  z.looseObject({ type: z.literal('adaptive'), ...thinkingDisplay }),
+  z.object({ type: z.literal('enabled'), budget_tokens: z.int().min(0), ...thinkingDisplay }),
+  z.object({ type: z.literal('disabled') }),
+  z.object({ type: z.literal('adaptive'), ...thinkingDisplay }),
 ]);
 
-const outputConfig = z.looseObject({
+const outputConfig = z.object({
   effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).nullish(),
-  format: z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
+  format: z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
 });
 
-export const anthropicRequestSchema = z.looseObject({
+export const anthropicRequestSchema = z.object({
   model: z.string().min(1),
   messages: z.array(messageParam).min(1, 'at least one message is required'),
   max_tokens: z
@@ -126,7 +128,7 @@ export const anthropicRequestSchema = z.looseObject({
   tool_choice: toolChoice.optional(),
   thinking: thinkingConfig.optional(),
   output_config: outputConfig.optional(),
-  metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
+  metadata: z.object({ user_id: z.string().nullish() }).optional(),
   stream: z.boolean().optional(),
 });
 
