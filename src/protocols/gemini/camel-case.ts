@@ -15,8 +15,9 @@ export function camelCaseKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const result: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    const name = key.replace(SNAKE, (_, letter: string) => letter.toUpperCase());
-    result[name] = OPAQUE.has(name) ? inner : camelCaseKeys(inner);
+    // Most keys are camelCase already: the replace only where there is an underscore.
+    const name = key.includes('_') ? key.replace(SNAKE, (_, letter: string) => letter.toUpperCase()) : key;
+    result[name] = OPAQUE.has(name) || inner === null || typeof inner !== 'object' ? inner : camelCaseKeys(inner);
   }
   return result;
 }

@@ -56,9 +56,15 @@ async function modelMethod(request: Request, target: string, runtime: Runtime): 
   }
   const stream = method === 'streamGenerateContent';
   // Without alt=sse Google streams one JSON array; no upstream speaks that, so it is always encoded here.
-  const jsonArray = stream && new URL(request.url).searchParams.get('alt') !== 'sse';
+  const jsonArray = stream && queryOf(request.url).get('alt') !== 'sse';
   const inbound = jsonArray ? withStreamFraming(geminiInbound, 'json-array') : geminiInbound;
   return handleGeneration(request, runtime, inbound, () => ({ model, stream, alwaysTranslate: jsonArray, modelInUrl: true }));
+}
+
+/** A request URL's query parameters (a request target has no fragment), without parsing the rest of it. */
+function queryOf(url: string): URLSearchParams {
+  const start = url.indexOf('?');
+  return new URLSearchParams(start < 0 ? '' : url.slice(start + 1));
 }
 
 /** The model list and one model's details. */
