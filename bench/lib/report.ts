@@ -4,7 +4,7 @@ import type { MachineInfo } from './machine.ts';
 import type { LoadRow, ProxyResults, RatioRow, SequentialRow } from './proxy.ts';
 import type { StartupRow } from './startup.ts';
 import type { StreamsRow, StreamsSettings } from './streams.ts';
-import type { MarginalRow, TranslatedRow, TranslatedSettings, Workload } from './translated.ts';
+import { type MarginalRow, type TranslatedRow, type TranslatedSettings, translatedSlices, type Workload } from './translated.ts';
 
 export type SuiteName = 'startup' | 'proxy' | 'streams' | 'translated';
 export const SUITE_NAMES: readonly SuiteName[] = ['startup', 'proxy', 'streams', 'translated'];
@@ -394,10 +394,12 @@ const signedMicroseconds = (ms: number): string => `${ms < 0 ? '-' : '+'}${micro
 
 function translatedSection(translated: TranslatedResults, heading: boolean): string[] {
   const { settings } = translated;
+  const slices = translatedSlices(settings.durationS);
   return [
     ...(heading ? ['### Translated streams', ''] : []),
     `- Translated streams: autocannon, ${settings.connections} connections, streaming only, ${settings.durationS} s per run after a` +
-      ` ${settings.warmupS} s warm-up, ${settings.repeats} round(s) of every workload, interleaved; streams of` +
+      ` ${settings.warmupS} s warm-up, ${settings.repeats} round(s) of every workload; within a round, each run is taken in` +
+      ` ${slices} slices of ${settings.durationS / slices} s in turn with the other workloads' (latencies: the slices' means weighted by requests); streams of` +
       ` ${settings.chunkCounts.join(' and ')} chunks of ${settings.chunkSize} characters. ${translated.checks} answers checked in full before the load.`,
     `- llm-mux RSS (this suite's process): ${mib(translated.idleRssBytes)} idle after start-up, ${mib(translated.peakRssBytes)} peak under load`,
     '',

@@ -167,10 +167,18 @@ export interface TranslatedSettings {
   repeats: number;
 }
 
+/** Each run's measured time is taken in slices of about this many seconds, in turn with the other workloads'. */
+const SLICE_S = 2;
+
 /**
- * Every workload at every chunk count, `repeats` rounds, interleaved so that drift on a
- * noisy machine hits all workloads alike. Each run is bounded: a warm-up of `warmupS` and
- * a measurement of `durationS` seconds, requests timing out after 10 s.
+ * Every workload at every chunk count, `repeats` rounds. Within a round and a chunk count,
+ * each workload's `durationS` seconds are taken in slices of about SLICE_S, in turn with the
+ * other workloads' (A B C D A B C D …, after a warm-up of `warmupS` each): the machine's
+ * speed drifts over seconds on a shared VM, and slices in turn see the same drift, so the
+ * ratio to the passthrough compares like with like. A row sums its slices: requests per
+ * second over the measured time, CPU per request, the peak RSS; its latency percentiles are
+ * the slices' means weighted by their requests. Every slice is bounded, requests timing out
+ * after 10 s.
  */
 export async function runTranslatedLoad(
   llmMuxUrl: string,
@@ -179,31 +187,24 @@ export async function runTranslatedLoad(
   progress: (message: string) => void,
 ): Promise<TranslatedRow[]> {
   const rows: TranslatedRow[] = [];
-  const total = settings.repeats * CHUNK_COUNTS.length * WORKLOADS.length;
+  const slices = translatedSlices(settings.durationS);
+  const sliceS = settings.durationS / slices;
   for (let round = 1; round <= settings.repeats; round++) {
     for (const chunks of CHUNK_COUNTS) {
-      for (const workload of WORKLOADS) {
-        const request = workloadRequest(llmMuxUrl, workload, chunks);
-        progress(`[${rows.length + 1}/${total}] round ${round}, ${chunks} chunks, ${workload.id}: ${settings.warmupS} s warm-up, ${settings.durationS} s measured`);
-        await runRequestLoad(request, settings.connections, settings.warmupS);
-        const loadAverage1m = loadavg()[0] ?? 0;
-        const upstreamCpuBefore = treeStats(pids.upstream).cpuMs;
-        const { result, peakRssBytes, cpuMs } = await measureTree(pids.llmMux, () =>
-          runRequestLoad(request, settings.connections, settings.durationS),
-        );
-        const perRequest = (ms: number): number => ms / Math.max(1, result.totalRequests);
-        rows.push({
-          round,
-          workload: workload.id,
-          client: workload.client,
-          upstream: workload.upstream,
-          chunks,
-          ...result,
-          upstreamCpuMsPerRequest: perRequest(treeStats(pids.upstream).cpuMs - upstreamCpuBefore),
-          llmMuxCpuMsPerRequest: perRequest(cpuMs),
-          llmMuxPeakRssBytes: peakRssBytes,
-          loadAverage1m,
-        });
+      const requests = WORKLOADS.map((workload) => workloadRequest(llmMuxUrl, workload, chunks));
+      progress(`round ${round}, ${chunks} chunks: ${settings.warmupS} s warm-up of each workload, then ${slices} × ${sliceS} s of each in turn`);
+      for (const request of requests) await runRequestLoad(request, settings.connections, settings.warmupS);
+      const sums = WORKLOADS.map(() => new SliceSums(loadavg()[0] ?? 0));
+      for (let slice = 0; slice < slices; slice++) {
+        for (const [index, request] of requests.entries()) {
+          const upstreamCpuBefore = treeStats(pids.upstream).cpuMs;
+          const started = performance.now();
+          const measured = await measureTree(pids.llmMux, () => runRequestLoad(request, settings.connections, sliceS));
+          sums[index]!.add(measured, (performance.now() - started) / 1000, treeStats(pids.upstream).cpuMs - upstreamCpuBefore);
+        }
+      }
+      for (const [index, workload] of WORKLOADS.entries()) {
+        rows.push({ round, workload: workload.id, client: workload.client, upstream: workload.upstream, chunks, ...sums[index]!.row() });
       }
     }
   }
@@ -212,6 +213,54 @@ export async function runTranslatedLoad(
     if (baseline && row.workload !== BASELINE.id) row.throughputVsPassthrough = row.requestsPerS / baseline.requestsPerS;
   }
   return rows;
+}
+
+/** How many slices a run of `durationS` seconds is taken in. */
+export function translatedSlices(durationS: number): number {
+  return Math.max(1, Math.round(durationS / SLICE_S));
+}
+
+/** One workload's slices of a round, summed. */
+class SliceSums {
+  private seconds = 0;
+  private requests = 0;
+  private failures = 0;
+  /** Latencies times requests, for the weighted means. */
+  private weighted = { p50: 0, p99: 0, average: 0 };
+  private llmMuxCpuMs = 0;
+  private upstreamCpuMs = 0;
+  private peakRssBytes = 0;
+
+  constructor(private readonly loadAverage1m: number) {}
+
+  add(measured: { result: LoadResult; cpuMs: number; peakRssBytes: number }, seconds: number, upstreamCpuMs: number): void {
+    const { result } = measured;
+    this.seconds += seconds;
+    this.requests += result.totalRequests;
+    this.failures += result.failures;
+    this.weighted.p50 += result.latencyP50Ms * result.totalRequests;
+    this.weighted.p99 += result.latencyP99Ms * result.totalRequests;
+    this.weighted.average += result.latencyAvgMs * result.totalRequests;
+    this.llmMuxCpuMs += measured.cpuMs;
+    this.upstreamCpuMs += upstreamCpuMs;
+    this.peakRssBytes = Math.max(this.peakRssBytes, measured.peakRssBytes);
+  }
+
+  row(): Omit<TranslatedRow, 'round' | 'workload' | 'client' | 'upstream' | 'chunks'> {
+    const requests = Math.max(1, this.requests);
+    return {
+      requestsPerS: this.requests / this.seconds,
+      totalRequests: this.requests,
+      latencyP50Ms: this.weighted.p50 / requests,
+      latencyP99Ms: this.weighted.p99 / requests,
+      latencyAvgMs: this.weighted.average / requests,
+      failures: this.failures,
+      upstreamCpuMsPerRequest: this.upstreamCpuMs / requests,
+      llmMuxCpuMsPerRequest: this.llmMuxCpuMs / requests,
+      llmMuxPeakRssBytes: this.peakRssBytes,
+      loadAverage1m: this.loadAverage1m,
+    };
+  }
 }
 
 /** Marginal per-chunk CPU per workload, per round and as the mean over rounds. */
