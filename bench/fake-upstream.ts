@@ -269,6 +269,11 @@ const BUILDERS: Record<UpstreamProtocol, (shape: Shape, created: number) => Buil
   gemini,
 };
 
+/** A protocol's streamed answer as its body's bytes, what a client reads (for benchmarks without a socket). */
+export function streamedAnswer(protocol: UpstreamProtocol, chunks: number, chunkSize: number): Buffer {
+  return Buffer.concat(BUILDERS[protocol]({ chunks, chunkSize }, Math.floor(Date.now() / 1000)).stream);
+}
+
 /** Builds each (protocol, chunks, chunk size) once; the cache is bounded by the distinct shapes asked for. */
 class Payloads {
   private readonly cache = new Map<string, Payload>();
