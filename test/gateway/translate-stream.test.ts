@@ -818,6 +818,16 @@ describe('TextLane: what it takes', () => {
     expect(eventsTheLaneTook()).toBe(tokens - 1);
   });
 
+  it('learns the envelope of an upstream that names the role on every chunk', async () => {
+    const tokens = 30;
+    const named = WORDS.slice(0, tokens)
+      .map((word) => chatEvent(`{"index":0,"delta":{"role":"assistant","content":${q(word)}},"logprobs":null,"finish_reason":null}`))
+      .join('');
+    await expectLaneChangesNothing('openai-chat', cutAt(body(named, chatFinish(), CHAT_USAGE, CHAT_DONE), []), CHAT_CLIENT);
+    // Two go the full way: a role on the first chunk is OpenAI's way, a role on the second shows it stays.
+    expect(eventsTheLaneTook()).toBe(tokens - 2);
+  });
+
   it('gives up on a stream after 8 token events in a row it could not take', async () => {
     const misses = (count: number) => Array.from({ length: count }, (_, i) => anthropicToken(`"esc\\"${i}"`)).join('');
     const seven = anthropicStream(anthropicTokens(WORDS.slice(0, 5)), misses(7), anthropicTokens(WORDS.slice(5, 15)));

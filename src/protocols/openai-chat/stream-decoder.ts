@@ -28,6 +28,8 @@ export class ChatStreamDecoder implements StreamDecoder {
    * padding ended the chunk): most chunks differ from the last only there.
    */
   private readonly texts = new TextSlotReader<{ choice: number; padded: boolean }>();
+  /** Whether the last text-only chunk parsed in full named the role (see where the slot is learnt). */
+  private lastTextNamedRole = false;
 
   push(message: UpstreamMessage): StreamEvent[] {
     if (this.failed || message.data === '[DONE]') return [];
@@ -51,9 +53,15 @@ export class ChatStreamDecoder implements StreamDecoder {
     for (const choice of chunk.choices ?? []) this.decodeChoice(choice, events);
     if (chunk.usage) events.push({ type: 'usage', usage: tokenUsageFromChat(chunk.usage) });
     if (message.event === undefined && isTextOnly(chunk)) {
-      const end = endBeforePadding(message.data);
       const choice = chunk.choices![0]!;
-      this.texts.learn(message.data, 'content', choice.delta!.content!, { choice: choice.index ?? 0, padded: end < message.data.length }, end);
+      // OpenAI names the role on the first chunk only, so a slot learnt there would not fit
+      // the next; it is learnt from a chunk with a role only where the one before had one too.
+      const named = choice.delta!.role !== undefined;
+      if (!named || this.lastTextNamedRole) {
+        const end = endBeforePadding(message.data);
+        this.texts.learn(message.data, 'content', choice.delta!.content!, { choice: choice.index ?? 0, padded: end < message.data.length }, end);
+      }
+      this.lastTextNamedRole = named;
     }
     return events;
   }
