@@ -47,6 +47,7 @@ import {
 } from './lib/stack.ts';
 import { runStartup, type Startable } from './lib/startup.ts';
 import { runStreamsSuite, STREAMS_DEFAULTS, streamsModel, type StreamsSettings, type StreamsTarget } from './lib/streams.ts';
+import { sliceCount } from './lib/sliced.ts';
 import { CHUNK_COUNTS, checkAnswers, marginalCosts, providerConfig, runTranslatedLoad, WORKLOADS } from './lib/translated.ts';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench/results');
@@ -321,7 +322,7 @@ async function quickRun(stack: Stack, machine: MachineInfo, llmMuxLabel: string,
   process.stdout.write(
     [
       '',
-      `## llm-mux quick run: ${rounds} rounds of ${QUICK.durationS} s per target (a ${QUICK.warmupS} s warm-up in the first), ${QUICK.connections} connections`,
+      `## llm-mux quick run: ${rounds} rounds of ${QUICK.durationS} s per target in ${sliceCount(QUICK.durationS)} slices taken in turn (a ${QUICK.warmupS} s warm-up in the first), ${QUICK.connections} connections`,
       '',
       '| Scenario | round | llm-mux CPU/req | upstream CPU/req, same run | relative CPU | llm-mux req/s ÷ direct |',
       '| --- | --: | --: | --: | --: | --: |',

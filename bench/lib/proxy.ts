@@ -2,13 +2,14 @@
  * The proxy suite: the same OpenAI Chat requests sent to the fake upstream directly,
  * through llm-mux and (when it can run) through the Portkey gateway — non-streaming, and
  * streaming at 20 and 500 chunks. Per round: autocannon load on every scenario and target
- * (interleaved, so drift on a shared machine hits them alike), then unloaded sequential
- * requests for the added latency (time to first byte and to the end).
+ * (the targets of a scenario in slices taken in turn, so drift on a shared machine hits
+ * them alike: see sliced.ts), then unloaded sequential requests for the added latency
+ * (time to first byte and to the end).
  */
-import { loadavg } from 'node:os';
 import { answerText } from '../fake-upstream.ts';
 import { DEFAULT_MODEL, preflight, runLoad, sequentialLatency, type LoadResult, type Mode, type Percentiles, type Target, type TargetName } from './load.ts';
-import { measureTree, treeStats } from './proc-stats.ts';
+import { treeStats } from './proc-stats.ts';
+import { runInTurn, sliceCount } from './sliced.ts';
 
 export interface Scenario {
   id: string;
@@ -106,30 +107,31 @@ export async function runProxySuite(
 
   const load: LoadRow[] = [];
   const sequential: SequentialRow[] = [];
-  const total = settings.repeats * scenarios.length * targets.length;
+  const slices = sliceCount(settings.durationS);
   for (let round = 1; round <= settings.repeats; round++) {
     for (const scenario of scenarios) {
-      for (const target of targets) {
-        const warmupS = options.warmUpOnce && round > 1 ? 0 : settings.warmupS;
-        progress(`[${load.length + 1}/${total}] round ${round}, ${scenario.id} → ${target.name}: ${warmupS} s warm-up, ${settings.durationS} s measured`);
-        if (warmupS > 0) await runLoad(target, scenario.mode, scenario.model, settings.connections, warmupS);
-        const loadAverage1m = loadavg()[0] ?? 0;
-        const upstreamBefore = treeStats(upstreamPid).cpuMs;
-        const run = () => runLoad(target, scenario.mode, scenario.model, settings.connections, settings.durationS);
-        const measured = target.pid === undefined ? { result: await run(), peakRssBytes: undefined, cpuMs: undefined } : await measureTree(target.pid, run);
-        const perRequest = (ms: number): number => ms / Math.max(1, measured.result.totalRequests);
+      const warmupS = options.warmUpOnce && round > 1 ? 0 : settings.warmupS;
+      progress(`round ${round}, ${scenario.id}: ${warmupS} s warm-up of each target, then ${slices} × ${settings.durationS / slices} s of each in turn`);
+      if (warmupS > 0) for (const target of targets) await runLoad(target, scenario.mode, scenario.model, settings.connections, warmupS);
+      const runs = targets.map((target) => ({
+        load: (seconds: number) => runLoad(target, scenario.mode, scenario.model, settings.connections, seconds),
+        pid: target.pid,
+      }));
+      const results = await runInTurn(runs, settings.durationS, upstreamPid);
+      for (const [index, target] of targets.entries()) {
+        const { cpuMs, peakRssBytes, upstreamCpuMs, ...result } = results[index]!;
+        const perRequest = (ms: number): number => ms / Math.max(1, result.totalRequests);
         load.push({
           round,
           scenario: scenario.id,
           mode: scenario.mode,
           chunks: scenario.chunks,
           target: target.name,
-          ...measured.result,
+          ...result,
           // Shows the upstream is cheap next to the proxy, i.e. that the proxy is what is measured.
-          upstreamCpuMsPerRequest: perRequest(treeStats(upstreamPid).cpuMs - upstreamBefore),
-          ...(measured.cpuMs === undefined ? {} : { proxyCpuMsPerRequest: perRequest(measured.cpuMs) }),
-          ...(measured.peakRssBytes === undefined ? {} : { proxyPeakRssBytes: measured.peakRssBytes }),
-          loadAverage1m,
+          upstreamCpuMsPerRequest: perRequest(upstreamCpuMs),
+          ...(cpuMs === undefined ? {} : { proxyCpuMsPerRequest: perRequest(cpuMs) }),
+          ...(peakRssBytes === undefined ? {} : { proxyPeakRssBytes: peakRssBytes }),
         });
       }
     }

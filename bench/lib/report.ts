@@ -4,7 +4,8 @@ import type { MachineInfo } from './machine.ts';
 import type { LoadRow, ProxyResults, RatioRow, SequentialRow } from './proxy.ts';
 import type { StartupRow } from './startup.ts';
 import type { StreamsRow, StreamsSettings } from './streams.ts';
-import { type MarginalRow, type TranslatedRow, type TranslatedSettings, translatedSlices, type Workload } from './translated.ts';
+import type { MarginalRow, TranslatedRow, TranslatedSettings, Workload } from './translated.ts';
+import { sliceCount } from './sliced.ts';
 
 export type SuiteName = 'startup' | 'proxy' | 'streams' | 'translated';
 export const SUITE_NAMES: readonly SuiteName[] = ['startup', 'proxy', 'streams', 'translated'];
@@ -255,6 +256,7 @@ function sequentialTable(rows: SequentialRow[], scenarios: string[], targets: Ta
 
 function proxySection(proxy: ProxyResults): string[] {
   const { settings } = proxy;
+  const slices = sliceCount(settings.durationS);
   const scenarios = settings.scenarios.map((scenario) => scenario.id);
   const rss = proxy.targets
     .filter((target) => target !== 'direct')
@@ -264,7 +266,9 @@ function proxySection(proxy: ProxyResults): string[] {
     '### Throughput under load',
     '',
     `- autocannon, ${settings.connections} connections, ${settings.durationS} s per run after a ${settings.warmupS} s warm-up, ${settings.repeats} rounds` +
-      ` (every scenario and target once per round, interleaved); the fake upstream answers ${settings.chunkSize}-character chunks. Everything on 127.0.0.1.`,
+      ` (every scenario and target once per round; a scenario's targets each take their ${settings.durationS} s in ${slices} slices of` +
+      ` ${settings.durationS / slices} s in turn, latencies being the slices' means weighted by requests); the fake upstream answers` +
+      ` ${settings.chunkSize}-character chunks. Everything on 127.0.0.1.`,
     `- "proxy" columns are the measured proxy's process tree (llm-mux or Portkey). RSS over the suite: ${rss}.`,
     '',
     loadTable(proxy.load, scenarios),
@@ -394,7 +398,7 @@ const signedMicroseconds = (ms: number): string => `${ms < 0 ? '-' : '+'}${micro
 
 function translatedSection(translated: TranslatedResults, heading: boolean): string[] {
   const { settings } = translated;
-  const slices = translatedSlices(settings.durationS);
+  const slices = sliceCount(settings.durationS);
   return [
     ...(heading ? ['### Translated streams', ''] : []),
     `- Translated streams: autocannon, ${settings.connections} connections, streaming only, ${settings.durationS} s per run after a` +

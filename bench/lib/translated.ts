@@ -6,11 +6,10 @@
  * its config has one provider per upstream protocol, and the model name picks both the
  * provider and the fake upstream's chunk count (`anthropic-c500`: 500 chunks).
  */
-import { loadavg } from 'node:os';
 import { answerText, modelFor, PROMPT_TOKENS, UPSTREAM_PROTOCOLS, type UpstreamProtocol } from '../fake-upstream.ts';
 import { CLIENTS, type ClientProtocol, type TokenCounts } from './clients.ts';
 import { requestOnce, runRequestLoad, type LoadRequest, type LoadResult, type Mode } from './load.ts';
-import { measureTree, treeStats } from './proc-stats.ts';
+import { runInTurn, sliceCount } from './sliced.ts';
 
 export interface Workload {
   id: string;
@@ -139,7 +138,7 @@ export interface TranslatedRow extends LoadResult {
   upstreamCpuMsPerRequest: number;
   llmMuxCpuMsPerRequest: number;
   llmMuxPeakRssBytes: number;
-  /** The machine's 1-minute load average as the measured run started: other work shows here. */
+  /** The machine's 1-minute load average as the measured slices started: other work shows here. */
   loadAverage1m: number;
   /** This run's req/s ÷ the passthrough's in the same round at the same chunk count. */
   throughputVsPassthrough?: number;
@@ -167,18 +166,11 @@ export interface TranslatedSettings {
   repeats: number;
 }
 
-/** Each run's measured time is taken in slices of about this many seconds, in turn with the other workloads'. */
-const SLICE_S = 2;
-
 /**
  * Every workload at every chunk count, `repeats` rounds. Within a round and a chunk count,
- * each workload's `durationS` seconds are taken in slices of about SLICE_S, in turn with the
- * other workloads' (A B C D A B C D …, after a warm-up of `warmupS` each): the machine's
- * speed drifts over seconds on a shared VM, and slices in turn see the same drift, so the
- * ratio to the passthrough compares like with like. A row sums its slices: requests per
- * second over the measured time, CPU per request, the peak RSS; its latency percentiles are
- * the slices' means weighted by their requests. Every slice is bounded, requests timing out
- * after 10 s.
+ * each workload gets a warm-up of `warmupS`, then their `durationS` seconds are taken in
+ * slices in turn (see sliced.ts), so the ratio to the passthrough compares like with like.
+ * Every run is bounded, requests timing out after 10 s.
  */
 export async function runTranslatedLoad(
   llmMuxUrl: string,
@@ -187,24 +179,28 @@ export async function runTranslatedLoad(
   progress: (message: string) => void,
 ): Promise<TranslatedRow[]> {
   const rows: TranslatedRow[] = [];
-  const slices = translatedSlices(settings.durationS);
-  const sliceS = settings.durationS / slices;
+  const slices = sliceCount(settings.durationS);
   for (let round = 1; round <= settings.repeats; round++) {
     for (const chunks of CHUNK_COUNTS) {
       const requests = WORKLOADS.map((workload) => workloadRequest(llmMuxUrl, workload, chunks));
-      progress(`round ${round}, ${chunks} chunks: ${settings.warmupS} s warm-up of each workload, then ${slices} × ${sliceS} s of each in turn`);
+      progress(`round ${round}, ${chunks} chunks: ${settings.warmupS} s warm-up of each workload, then ${slices} × ${settings.durationS / slices} s of each in turn`);
       for (const request of requests) await runRequestLoad(request, settings.connections, settings.warmupS);
-      const sums = WORKLOADS.map(() => new SliceSums(loadavg()[0] ?? 0));
-      for (let slice = 0; slice < slices; slice++) {
-        for (const [index, request] of requests.entries()) {
-          const upstreamCpuBefore = treeStats(pids.upstream).cpuMs;
-          const started = performance.now();
-          const measured = await measureTree(pids.llmMux, () => runRequestLoad(request, settings.connections, sliceS));
-          sums[index]!.add(measured, (performance.now() - started) / 1000, treeStats(pids.upstream).cpuMs - upstreamCpuBefore);
-        }
-      }
+      const runs = requests.map((request) => ({ load: (seconds: number) => runRequestLoad(request, settings.connections, seconds), pid: pids.llmMux }));
+      const results = await runInTurn(runs, settings.durationS, pids.upstream);
       for (const [index, workload] of WORKLOADS.entries()) {
-        rows.push({ round, workload: workload.id, client: workload.client, upstream: workload.upstream, chunks, ...sums[index]!.row() });
+        const { cpuMs, peakRssBytes, upstreamCpuMs, ...result } = results[index]!;
+        const perRequest = (ms: number): number => ms / Math.max(1, result.totalRequests);
+        rows.push({
+          round,
+          workload: workload.id,
+          client: workload.client,
+          upstream: workload.upstream,
+          chunks,
+          ...result,
+          upstreamCpuMsPerRequest: perRequest(upstreamCpuMs),
+          llmMuxCpuMsPerRequest: perRequest(cpuMs!),
+          llmMuxPeakRssBytes: peakRssBytes!,
+        });
       }
     }
   }
@@ -213,54 +209,6 @@ export async function runTranslatedLoad(
     if (baseline && row.workload !== BASELINE.id) row.throughputVsPassthrough = row.requestsPerS / baseline.requestsPerS;
   }
   return rows;
-}
-
-/** How many slices a run of `durationS` seconds is taken in. */
-export function translatedSlices(durationS: number): number {
-  return Math.max(1, Math.round(durationS / SLICE_S));
-}
-
-/** One workload's slices of a round, summed. */
-class SliceSums {
-  private seconds = 0;
-  private requests = 0;
-  private failures = 0;
-  /** Latencies times requests, for the weighted means. */
-  private weighted = { p50: 0, p99: 0, average: 0 };
-  private llmMuxCpuMs = 0;
-  private upstreamCpuMs = 0;
-  private peakRssBytes = 0;
-
-  constructor(private readonly loadAverage1m: number) {}
-
-  add(measured: { result: LoadResult; cpuMs: number; peakRssBytes: number }, seconds: number, upstreamCpuMs: number): void {
-    const { result } = measured;
-    this.seconds += seconds;
-    this.requests += result.totalRequests;
-    this.failures += result.failures;
-    this.weighted.p50 += result.latencyP50Ms * result.totalRequests;
-    this.weighted.p99 += result.latencyP99Ms * result.totalRequests;
-    this.weighted.average += result.latencyAvgMs * result.totalRequests;
-    this.llmMuxCpuMs += measured.cpuMs;
-    this.upstreamCpuMs += upstreamCpuMs;
-    this.peakRssBytes = Math.max(this.peakRssBytes, measured.peakRssBytes);
-  }
-
-  row(): Omit<TranslatedRow, 'round' | 'workload' | 'client' | 'upstream' | 'chunks'> {
-    const requests = Math.max(1, this.requests);
-    return {
-      requestsPerS: this.requests / this.seconds,
-      totalRequests: this.requests,
-      latencyP50Ms: this.weighted.p50 / requests,
-      latencyP99Ms: this.weighted.p99 / requests,
-      latencyAvgMs: this.weighted.average / requests,
-      failures: this.failures,
-      upstreamCpuMsPerRequest: this.upstreamCpuMs / requests,
-      llmMuxCpuMsPerRequest: this.llmMuxCpuMs / requests,
-      llmMuxPeakRssBytes: this.peakRssBytes,
-      loadAverage1m: this.loadAverage1m,
-    };
-  }
 }
 
 /** Marginal per-chunk CPU per workload, per round and as the mean over rounds. */
