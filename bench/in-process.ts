@@ -20,6 +20,7 @@ import type { StreamOutcome } from '../src/gateway/observe.ts';
 import type { InboundCodec, OutboundCodec, StreamEncoder } from '../src/protocols/codec.ts';
 import { streamedAnswer } from './fake-upstream.ts';
 import { CLIENTS, type ClientProtocol } from './lib/clients.ts';
+import { median } from './lib/load.ts';
 import { REPO_ROOT } from './lib/stack.ts';
 import { WORKLOADS, type Workload } from './lib/translated.ts';
 
@@ -96,11 +97,6 @@ async function time(run: Case, iterations: number): Promise<number> {
   for (let i = 0; i < iterations; i++) await run();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / iterations;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }
 
 async function main(): Promise<void> {

@@ -22,6 +22,7 @@
  * baseline after changing bench/fake-upstream.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { median } from './load.ts';
 import type { MachineInfo } from './machine.ts';
 import type { LoadRow } from './proxy.ts';
 
@@ -51,12 +52,6 @@ export interface Baseline {
   gate: 'relativeCpu';
   tolerance: number;
   scenarios: Record<string, ScenarioMetrics>;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export function quickMetrics(load: readonly LoadRow[]): QuickMetrics {

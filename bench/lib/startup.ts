@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { stopChild, type Child } from './children.ts';
-import type { Target, TargetName } from './load.ts';
+import { median, type Target, type TargetName } from './load.ts';
 import { treeStats } from './proc-stats.ts';
 import { timeToFirstAnswer } from './stack.ts';
 
@@ -29,12 +29,6 @@ export interface StartupRow {
 const IDLE_AFTER_MS = 1000;
 const TIMEOUT_MS = 30_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 export async function runStartup(servers: Startable[], rounds: number, starts: number, progress: (message: string) => void): Promise<StartupRow[]> {
   const rows: StartupRow[] = [];
