@@ -21,8 +21,7 @@ export function openAIPosts(runtime: Runtime): PostRoute[] {
           if (!Array.isArray(body.messages) || body.messages.length === 0) {
             throw new ProxyError('invalid_request', '`messages` must be a non-empty array.', { param: 'messages', code: 'invalid_messages' });
           }
-          const options = body.stream_options as { include_usage?: unknown } | null | undefined;
-          return { model, stream: body.stream === true, context: { streamUsage: options?.include_usage === true } };
+          return { model, stream: body.stream === true, context: { streamUsage: asksForStreamUsage(body) } };
         }),
     },
     {
@@ -33,15 +32,18 @@ export function openAIPosts(runtime: Runtime): PostRoute[] {
     {
       path: '/v1/completions',
       handle: (request) =>
-        handleGeneration(request, runtime, completionsInbound, (body) => {
-          const options = body.stream_options as { include_usage?: unknown } | null | undefined;
-          return {
-            model: requireModel(body),
-            stream: body.stream === true,
-            context: { streamUsage: options?.include_usage === true },
-            alwaysTranslate: true,
-          };
-        }),
+        handleGeneration(request, runtime, completionsInbound, (body) => ({
+          model: requireModel(body),
+          stream: body.stream === true,
+          context: { streamUsage: asksForStreamUsage(body) },
+          alwaysTranslate: true,
+        })),
     },
   ];
+}
+
+/** `stream_options.include_usage`: the client wants a usage chunk at the end of its stream. */
+function asksForStreamUsage(body: Record<string, unknown>): boolean {
+  const options = body.stream_options as { include_usage?: unknown } | null | undefined;
+  return options?.include_usage === true;
 }
