@@ -250,10 +250,9 @@ class Connection implements WireEvents {
 
   closed(error: Error | undefined): void {
     const flight = this.current;
-    this.current = undefined;
     this.origin.forget(this);
     if (!flight) return;
-    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
+    this.settle(flight);
     if (flight.body?.kind === 'close' && !error) return this.respond(flight, flight.body.whole());
     if (flight.head === undefined && flight.partialHead === undefined) {
       // Nothing of the answer came: the upstream closed the socket as the request arrived.
@@ -268,13 +267,18 @@ class Connection implements WireEvents {
     if (outcome === 'more') return;
     if (outcome === 'malformed') return this.fail(flight, new Error('the upstream sent a malformed chunked body'));
     // 'done', or 'extra': bytes past the answer's end put the connection out of step.
-    this.current = undefined;
-    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
+    this.settle(flight);
     if (outcome === 'done' && flight.head!.keepAlive) {
       this.wire.idle();
       this.origin.release(this);
     } else this.destroy();
     this.respond(flight, body.whole());
+  }
+
+  /** The socket is done with this exchange, whatever its outcome: no longer current, no longer listening for its abort. */
+  private settle(flight: InFlight): void {
+    if (this.current === flight) this.current = undefined;
+    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
   }
 
   private respond(flight: InFlight, content: BodyInit | null): void {
@@ -295,8 +299,7 @@ class Connection implements WireEvents {
    * without a head the request fails; with one, reading the body does.
    */
   private fail(flight: InFlight, reason: unknown): void {
-    if (this.current === flight) this.current = undefined;
-    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
+    this.settle(flight);
     this.destroy();
     const signal = flight.exchange.signal;
     if (signal?.aborted) flight.reject(signal.reason);
