@@ -4,6 +4,8 @@ import type { TextFrame } from './codec.ts';
 export const MARKER = '\u0000llm-mux\u0000';
 export const MARKER_JSON = JSON.stringify(MARKER);
 
+const utf8 = new TextEncoder();
+
 /** Writes one value's JSON; `parts` is the JSON around the value's string literal. */
 export interface JsonTemplate {
   (value: string): string;
@@ -39,8 +41,6 @@ export function templateFrame(template: JsonTemplate, prefix: string, suffix: st
   const parts = template.parts;
   return parts && { before: utf8.encode(`${prefix}${parts.before}"`), after: utf8.encode(`"${parts.after}${suffix}`) };
 }
-
-const utf8 = new TextEncoder();
 
 /** Tokens are short: past this, `JSON.stringify` beats a character loop. */
 const SHORT_TEXT = 64;
