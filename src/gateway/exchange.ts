@@ -138,7 +138,7 @@ async function canonicalRequest(
 /** Client and upstream speak the same protocol: bytes go through, watched for usage. */
 async function answerSameProtocol(request: ClientRequest, outbound: OutboundCodec, response: Response, record: Recorder): Promise<Response> {
   const contentType = response.headers.get('content-type') ?? '';
-  if (!isStreamBody(response)) {
+  if (!isStreamBody(response, contentType)) {
     // Read whole, once, and sent as received (bytes, not re-encoded text): cheaper than
     // piping the body and reading a copy for the usage.
     let bytes: ArrayBuffer;
@@ -150,7 +150,7 @@ async function answerSameProtocol(request: ClientRequest, outbound: OutboundCode
       throw new ProxyError('upstream', `The upstream answer broke off: ${(error as Error).message}`, { code: 'upstream_broke_off' });
     }
     record(response.status, usageOfBody(utf8.decode(bytes), outbound));
-    return new Response(bytes, { status: response.status, headers: { 'content-type': contentType || 'application/json' } });
+    return new Response(bytes, { status: response.status, headers: contentTypeHeaders(contentType || 'application/json') });
   }
   if (request.stream) {
     const body = observeStream(response.body!, outbound, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
@@ -198,9 +198,21 @@ async function answerTranslated(request: ClientRequest, outbound: OutboundCodec,
   }
 }
 
-function isStreamBody(response: Response): boolean {
+function isStreamBody(response: Response, contentType = response.headers.get('content-type') ?? ''): boolean {
   // The type first: reading `body` makes Bun build a stream a whole answer does not need.
-  return /event-stream|ndjson/.test(response.headers.get('content-type') ?? '') && response.body !== null;
+  return /event-stream|ndjson/.test(contentType) && response.body !== null;
+}
+
+/** Upstreams answer in a handful of content types: each one's Headers is built once (a Response copies it, cheaper than from an object). */
+const headersByContentType = new Map<string, Headers>();
+
+function contentTypeHeaders(contentType: string): Headers {
+  let headers = headersByContentType.get(contentType);
+  if (!headers) {
+    if (headersByContentType.size >= 64) headersByContentType.clear();
+    headersByContentType.set(contentType, (headers = new Headers({ 'content-type': contentType })));
+  }
+  return headers;
 }
 
 /** Exact model names first; then a reasoning suffix (`-thinking-4096`, `-high`) on a known model. */

@@ -314,6 +314,7 @@ class Connection implements WireEvents {
 interface ParsedHead {
   status: number;
   statusText: string;
+  /** The answer's headers, without the hop-by-hop ones (they described this client's socket). */
   headers: [string, string][];
   keepAlive: boolean;
   chunked: boolean;
@@ -321,44 +322,93 @@ interface ParsedHead {
   location: string | undefined;
 }
 
-/** A response head (status line and header lines, without the blank line), or undefined when it is not HTTP/1.x. */
+/**
+ * Headers about one connection rather than the answer (RFC 9110 §7.6.1): this client has
+ * acted on them, and the answer it hands on is whole. Leaving them out also makes the
+ * Response cheaper to build (each header costs Bun a copy).
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const ZERO = 0x30;
+
+/**
+ * A response head (status line and header lines, without the blank line), or undefined
+ * when it is not HTTP/1.x. It runs once per answer, so it scans characters rather than
+ * matching patterns.
+ */
 function parseHead(text: string): ParsedHead | undefined {
-  const lineEnd = text.indexOf('\r\n');
-  const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
-  const status = Number(statusLine.slice(9, 12));
-  if (!statusLine.startsWith('HTTP/1.') || statusLine[8] !== ' ' || !/^[1-5]\d\d$/.test(statusLine.slice(9, 12))) return undefined;
-  if (statusLine.length > 12 && statusLine[12] !== ' ') return undefined;
-  const http10 = statusLine[7] === '0';
-  const headers: [string, string][] = [];
+  if (!text.startsWith('HTTP/1.') || text.charCodeAt(8) !== SPACE) return undefined;
+  const hundreds = digitAt(text, 9);
+  const tens = digitAt(text, 10);
+  const units = digitAt(text, 11);
+  if (hundreds < 1 || hundreds > 5 || tens < 0 || units < 0) return undefined;
+  let lineEnd = text.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = text.length;
+  if (lineEnd > 12 && text.charCodeAt(12) !== SPACE) return undefined;
+  const head: ParsedHead = {
+    status: hundreds * 100 + tens * 10 + units,
+    statusText: text.slice(13, lineEnd),
+    headers: [],
+    keepAlive: true,
+    chunked: false,
+    contentLength: undefined,
+    location: undefined,
+  };
   let connection = '';
-  let chunked = false;
-  let contentLength: number | undefined;
-  let location: string | undefined;
-  for (let start = lineEnd + 2; lineEnd >= 0 && start < text.length; ) {
+  for (let start = lineEnd + 2; start < text.length; ) {
     let end = text.indexOf('\r\n', start);
     if (end < 0) end = text.length;
     const colon = text.indexOf(':', start);
     if (colon <= start || colon > end) return undefined;
     const name = text.slice(start, colon).toLowerCase();
-    const value = text.slice(colon + 1, end).trim();
-    headers.push([name, value]);
-    if (name === 'content-length') {
-      if (!/^\d+$/.test(value) || (contentLength !== undefined && contentLength !== Number(value))) return undefined;
-      contentLength = Number(value);
-    } else if (name === 'transfer-encoding') chunked = value.toLowerCase().endsWith('chunked');
-    else if (name === 'connection') connection = value.toLowerCase();
-    else if (name === 'location') location = value;
+    const value = trimmed(text, colon + 1, end);
     start = end + 2;
+    if (name === 'content-length') {
+      const length = decimal(value);
+      if (length < 0 || (head.contentLength !== undefined && head.contentLength !== length)) return undefined;
+      head.contentLength = length;
+    } else if (name === 'location') head.location = value;
+    else if (HOP_BY_HOP.has(name)) {
+      if (name === 'transfer-encoding') head.chunked = value.toLowerCase().endsWith('chunked');
+      else if (name === 'connection') connection = value.toLowerCase();
+      continue;
+    }
+    head.headers.push([name, value]);
   }
-  return {
-    status,
-    statusText: statusLine.slice(13),
-    headers,
-    keepAlive: http10 ? connection.includes('keep-alive') : !connection.includes('close'),
-    chunked,
-    contentLength,
-    location,
-  };
+  const http10 = text.charCodeAt(7) === ZERO;
+  head.keepAlive = http10 ? connection.includes('keep-alive') : !connection.includes('close');
+  return head;
+}
+
+/** The digit at `at`, or -1. */
+function digitAt(text: string, at: number): number {
+  const digit = text.charCodeAt(at) - ZERO;
+  return digit >= 0 && digit <= 9 ? digit : -1;
+}
+
+/** `text` from `start` to `end` without the spaces and tabs around it. */
+function trimmed(text: string, start: number, end: number): string {
+  while (start < end && isBlank(text.charCodeAt(start))) start++;
+  while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+function isBlank(code: number): boolean {
+  return code === SPACE || code === TAB;
+}
+
+/** A string of decimal digits as a number, or -1 when it is not one. */
+function decimal(text: string): number {
+  if (text === '' || text.length > 15) return -1;
+  let value = 0;
+  for (let at = 0; at < text.length; at++) {
+    const digit = digitAt(text, at);
+    if (digit < 0) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 type FeedOutcome = 'more' | 'done' | 'extra' | 'malformed';

@@ -80,15 +80,20 @@ function post(fetch: UpstreamFetch, url: string, init: Partial<UpstreamInit> = {
 
 describe('loopback HTTP client', () => {
   it('writes the request as HTTP/1.1 and reads a Content-Length answer', async () => {
-    const upstream = await rawUpstream(({ socket }) => void socket.write(ok(ANSWER, 'x-ratelimit-remaining: 7\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n')));
+    const extra = 'X-RateLimit-Remaining: \t7 \r\nset-cookie: a=1\r\nset-cookie: b=2\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
+    const upstream = await rawUpstream(({ socket }) => void socket.write(ok(ANSWER, extra)));
     const fallback = recordingFallback();
     const response = await post(createLoopbackFetch(fallback.fetch), `${upstream.url}?alt=x`);
 
     expect(response.status).toBe(200);
     expect(response.statusText).toBe('OK');
     expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(ANSWER)));
     expect(response.headers.get('x-ratelimit-remaining')).toBe('7');
     expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    // Hop-by-hop headers described the socket, not the answer.
+    expect(response.headers.get('connection')).toBeNull();
+    expect(response.headers.get('keep-alive')).toBeNull();
     expect(await response.text()).toBe(ANSWER);
     expect(fallback.calls).toHaveLength(0);
 
@@ -204,13 +209,33 @@ describe('loopback HTTP client', () => {
   });
 
   it('fails on an answer that is not HTTP/1.x, or whose head never ends', async () => {
-    const upstream = await rawUpstream(({ socket }, index) => {
-      if (index === 0) socket.write('SSH-2.0-OpenSSH\r\n\r\n');
-      else socket.write(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}`);
-    });
+    const malformed = [
+      'SSH-2.0-OpenSSH\r\n\r\n',
+      'HTTP/1.1 2x0 OK\r\n\r\n',
+      'HTTP/1.1 600 Nope\r\n\r\n',
+      'HTTP/1.1 2000 OK\r\n\r\n',
+      'HTTP/1.1  200 OK\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n',
+      'HTTP/1.1 200 OK\r\n: no name\r\n\r\n',
+      'HTTP/1.1 200 OK\r\ncontent-length: 12a\r\n\r\n',
+      'HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n',
+      'HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nabc',
+      `HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}`,
+    ];
+    const upstream = await rawUpstream(({ socket }, index) => void socket.write(malformed[index]!));
     const fetch = createLoopbackFetch(recordingFallback().fetch);
-    await expect(post(fetch, upstream.url)).rejects.toThrow(TypeError);
-    await expect(post(fetch, upstream.url)).rejects.toThrow(TypeError);
+    for (const answer of malformed) await expect(post(fetch, upstream.url), answer.slice(0, 60)).rejects.toThrow(TypeError);
+  });
+
+  it('reads a status line without a reason phrase, and the same Content-Length given twice', async () => {
+    const upstream = await rawUpstream(({ socket }) => {
+      const length = Buffer.byteLength(ANSWER);
+      socket.write(`HTTP/1.1 200\r\ncontent-length: ${length}\r\nContent-Length:${length}\r\n\r\n${ANSWER}`);
+    });
+    const response = await post(createLoopbackFetch(recordingFallback().fetch), upstream.url);
+    expect(response.status).toBe(200);
+    expect(response.statusText).toBe('');
+    expect(await response.text()).toBe(ANSWER);
   });
 
   it('an answer cut short resolves, and reading its body fails', async () => {
