@@ -273,7 +273,7 @@ function streamHeaders(contentType: string): Record<string, string> {
 
 function usageOfBody(text: string, outbound: OutboundCodec): TokenUsage | undefined {
   try {
-    return outbound.decodeResponse(JSON.parse(text)).usage;
+    return outbound.usageOfResponse(JSON.parse(text));
   } catch {
     return undefined;
   }

@@ -68,6 +68,11 @@ export interface OutboundCodec {
   encodeRequest(request: CanonicalRequest): Record<string, unknown>;
   /** This protocol's non-streaming JSON answer → canonical. */
   decodeResponse(body: unknown): CanonicalResponse;
+  /**
+   * The usage a non-streaming JSON answer reports, read alone: a same-protocol answer
+   * passes through as sent, and only its usage is recorded (as `decodeResponse` reads it).
+   */
+  usageOfResponse(body: unknown): TokenUsage | undefined;
   createStreamDecoder(): StreamDecoder;
   /** An upstream HTTP error (status + body text) → ProxyError carrying the upstream's message. */
   decodeError(status: number, body: string): ProxyError;

@@ -7,6 +7,7 @@ import { anthropicErrorResponse, decodeAnthropicError } from './errors.ts';
 import { AnthropicStreamDecoder } from './stream-decoder.ts';
 import { AnthropicStreamEncoder } from './stream-encoder.ts';
 import { AnthropicStreamWatcher } from './stream-watcher.ts';
+import { usageOfMessage } from './usage.ts';
 
 /** Clients speaking Anthropic Messages (`POST /v1/messages`). */
 export const anthropicInbound: InboundCodec = {
@@ -24,6 +25,7 @@ export const anthropicOutbound: OutboundCodec = {
   inlineImagesOnly: false,
   encodeRequest,
   decodeResponse,
+  usageOfResponse: usageOfMessage,
   createStreamDecoder: () => new AnthropicStreamDecoder(),
   decodeError: decodeAnthropicError,
   watchStream: () => new AnthropicStreamWatcher(),

@@ -1,5 +1,11 @@
+import { isRecord } from '../../core/json.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { AnthropicUsage } from './types.ts';
+
+/** The usage of a Message body, when it reports one. */
+export function usageOfMessage(body: unknown): TokenUsage | undefined {
+  return isRecord(body) && isRecord(body.usage) ? usageFromAnthropic(body.usage as AnthropicUsage) : undefined;
+}
 
 /** Anthropic counts cache reads and writes apart from `input_tokens`: canonical input includes them. */
 export function usageFromAnthropic(usage: AnthropicUsage): TokenUsage {

@@ -6,6 +6,7 @@ import { encodeGeminiResponse } from './encode-response.ts';
 import { decodeGeminiError, geminiErrorResponse } from './errors.ts';
 import { createGeminiStreamDecoder } from './stream-decoder.ts';
 import { createGeminiStreamEncoder } from './stream-encoder.ts';
+import { usageOfGenerateContent } from './usage.ts';
 
 /**
  * Gemini generateContent. Inbound, the route supplies what the URL says: the model
@@ -28,6 +29,7 @@ export const geminiOutbound: OutboundCodec = {
   inlineImagesOnly: true,
   encodeRequest: encodeGeminiRequest,
   decodeResponse: decodeGeminiResponse,
+  usageOfResponse: usageOfGenerateContent,
   createStreamDecoder: () => createGeminiStreamDecoder(),
   decodeError: decodeGeminiError,
 };

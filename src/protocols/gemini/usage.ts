@@ -1,5 +1,13 @@
+import { isRecord } from '../../core/json.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { GeminiUsageMetadata } from './types.ts';
+
+/** The usage of a generateContent answer, when its metadata counts anything (as the stream decoder reads it). */
+export function usageOfGenerateContent(body: unknown): TokenUsage | undefined {
+  const metadata = isRecord(body) && isRecord(body.usageMetadata) ? (body.usageMetadata as GeminiUsageMetadata) : undefined;
+  if (metadata?.promptTokenCount === undefined && metadata?.totalTokenCount === undefined) return undefined;
+  return tokenUsageFromGemini(metadata);
+}
 
 /**
  * Gemini counts thoughts apart from the candidates and tool-use prompt tokens apart from

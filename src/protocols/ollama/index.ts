@@ -9,6 +9,7 @@ import { decodeOllamaError, ollamaErrorResponse } from './errors.ts';
 import type { OllamaEndpoint } from './shape.ts';
 import { OllamaStreamDecoder } from './stream-decoder.ts';
 import { OllamaStreamEncoder } from './stream-encoder.ts';
+import { usageOfOllamaAnswer } from './usage.ts';
 
 function inbound(endpoint: OllamaEndpoint, decodeRequest: (body: unknown, context: ClientContext) => CanonicalRequest): InboundCodec {
   return {
@@ -34,6 +35,7 @@ export const ollamaOutbound: OutboundCodec = {
   // Spread into a plain object: an interface has no index signature to match Record<string, unknown>.
   encodeRequest: (request) => ({ ...encodeRequest(request) }),
   decodeResponse,
+  usageOfResponse: usageOfOllamaAnswer,
   createStreamDecoder: () => new OllamaStreamDecoder(),
   decodeError: decodeOllamaError,
 };

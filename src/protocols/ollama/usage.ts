@@ -1,5 +1,11 @@
+import { isRecord } from '../../core/json.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { OllamaStats } from './types.ts';
+
+/** The usage of a non-streamed answer, from its final statistics. */
+export function usageOfOllamaAnswer(body: unknown): TokenUsage | undefined {
+  return isRecord(body) ? tokenUsageFromOllama(body as OllamaStats) : undefined;
+}
 
 /** Counts from a final line; undefined when it reports none. Ollama reports no cache or reasoning split. */
 export function tokenUsageFromOllama(stats: OllamaStats): TokenUsage | undefined {

@@ -8,6 +8,7 @@ import { foldChatStream } from './fold-stream.ts';
 import { ChatStreamDecoder } from './stream-decoder.ts';
 import { ChatStreamEncoder } from './stream-encoder.ts';
 import { ChatStreamWatcher } from './stream-watcher.ts';
+import { usageOfChatCompletion } from './usage.ts';
 
 export const chatInbound: InboundCodec = {
   protocol: 'openai-chat',
@@ -23,6 +24,7 @@ export const chatOutbound: OutboundCodec = {
   inlineImagesOnly: false,
   encodeRequest: encodeChatRequest,
   decodeResponse: decodeChatResponse,
+  usageOfResponse: usageOfChatCompletion,
   createStreamDecoder: () => new ChatStreamDecoder(),
   decodeError: (status, body) => decodeChatError(status, body),
   foldStream: foldChatStream,

@@ -1,5 +1,11 @@
+import { isRecord } from '../../core/json.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { ChatUsage } from './types.ts';
+
+/** The usage of a `chat.completion` body, when it reports one. */
+export function usageOfChatCompletion(body: unknown): TokenUsage | undefined {
+  return isRecord(body) && isRecord(body.usage) ? tokenUsageFromChat(body.usage as ChatUsage) : undefined;
+}
 
 export function tokenUsageFromChat(usage: ChatUsage): TokenUsage {
   return {

@@ -6,6 +6,7 @@ import { encodeResponse } from './encode-response.ts';
 import { decodeResponsesError, responsesErrorResponse } from './errors.ts';
 import { createResponsesStreamDecoder } from './stream-decoder.ts';
 import { createResponsesStreamEncoder } from './stream-encoder.ts';
+import { usageOfResponseObject } from './usage.ts';
 
 /** Clients speaking the OpenAI Responses API (`POST /v1/responses`, e.g. Codex CLI). */
 export const responsesInbound: InboundCodec = {
@@ -23,6 +24,7 @@ export const responsesOutbound: OutboundCodec = {
   inlineImagesOnly: false,
   encodeRequest,
   decodeResponse,
+  usageOfResponse: usageOfResponseObject,
   createStreamDecoder: createResponsesStreamDecoder,
   decodeError: decodeResponsesError,
 };

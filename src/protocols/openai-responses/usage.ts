@@ -1,5 +1,11 @@
+import { isRecord } from '../../core/json.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { ResponsesUsage, UsageObject } from './types.ts';
+
+/** The usage of a Response object, when it reports one. */
+export function usageOfResponseObject(body: unknown): TokenUsage | undefined {
+  return isRecord(body) && isRecord(body.usage) ? tokenUsageFromResponses(body.usage as ResponsesUsage) : undefined;
+}
 
 export function tokenUsageFromResponses(usage: ResponsesUsage): TokenUsage {
   const cacheWrite = usage.input_tokens_details?.cache_write_tokens;
