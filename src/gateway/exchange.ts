@@ -149,8 +149,10 @@ async function answerSameProtocol(request: ClientRequest, outbound: OutboundCode
       record(502);
       throw new ProxyError('upstream', `The upstream answer broke off: ${(error as Error).message}`, { code: 'upstream_broke_off' });
     }
-    record(response.status, usageOfBody(utf8.decode(bytes), outbound));
-    return new Response(bytes, { status: response.status, headers: contentTypeHeaders(contentType || 'application/json') });
+    const status = response.status;
+    // The answer goes out first: its usage is read, and the exchange recorded, in the event loop's next turn.
+    setImmediate(() => record(status, usageOfBody(utf8.decode(bytes), outbound)));
+    return new Response(bytes, { status, headers: contentTypeHeaders(contentType || 'application/json') });
   }
   if (request.stream) {
     const body = observeStream(response.body!, outbound, (outcome) => record(outcome.failed ? 502 : 200, outcome.usage));
