@@ -18,6 +18,18 @@
  * A path prefix (`models/gemini-2.5-pro`, `anthropic/claude-…`) is ignored.
  */
 export function modelFamily(model: string): string {
+  // Every attempt asks, for the few model names a config routes to: each is classified once.
+  let family = families.get(model);
+  if (family === undefined) {
+    if (families.size >= 1024) families.clear();
+    families.set(model, (family = classify(model)));
+  }
+  return family;
+}
+
+const families = new Map<string, string>();
+
+function classify(model: string): string {
   const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
   if (name.startsWith('claude-')) {
     const tier = /-(opus|sonnet|haiku)(?:-|$)/.exec(name)?.[1];

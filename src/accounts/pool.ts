@@ -73,18 +73,18 @@ export class AccountPool {
     const usable = this.accounts.filter((account) => account.state === 'active');
     if (usable.length === 0) return { kind: 'no-usable-account' };
 
-    const excluded = new Set(request.exclude);
+    const excluded = request.exclude && new Set(request.exclude);
     const ready = (account: PoolAccount) =>
-      account.state === 'active' && !excluded.has(account.id) && this.cooldowns.coolingUntil(account.id, family, now) === undefined;
+      account.state === 'active' && !excluded?.has(account.id) && this.cooldowns.coolingUntil(account.id, family, now) === undefined;
     // Per family: a side request on another model (Claude Code's Haiku calls share the
     // session id) must not move the main conversation off its account. Caches are per model anyway.
     const affinity = request.affinityKey === undefined ? undefined : this.affinity;
-    const binding = `${family}\u0000${request.affinityKey}`;
-    const boundId = affinity?.get(binding, now);
-    const bound = usable.find((account) => account.id === boundId && ready(account));
+    const binding = affinity && `${family}\u0000${request.affinityKey}`;
+    const boundId = binding && affinity.get(binding, now);
+    const bound = boundId === undefined ? undefined : usable.find((account) => account.id === boundId && ready(account));
     const chosen = bound ?? this.select(ready);
     if (chosen) {
-      affinity?.set(binding, chosen.id, now);
+      if (binding) affinity.set(binding, chosen.id, now);
       return { kind: 'account', accountId: chosen.id, sticky: chosen === bound };
     }
 

@@ -40,6 +40,8 @@ function oauthCredential(credentials: { accessToken: string; extra?: Record<stri
 export class ProviderPool {
   private readonly pool: AccountPool;
   private members = new Map<string, PoolMember>();
+  /** API-key members' credentials, built once: every request asks for one. */
+  private keyCredentials = new Map<string, MemberCredential>();
 
   constructor(
     readonly selection: PoolSelection,
@@ -62,6 +64,9 @@ export class ProviderPool {
       if (previous !== undefined && member.apiKey !== undefined && previous !== member.apiKey) this.pool.forget(member.id);
     }
     this.members = new Map(members.map((member) => [member.id, member]));
+    this.keyCredentials = new Map(
+      members.flatMap(({ id, apiKey }) => (apiKey === undefined ? [] : [[id, Object.freeze({ secret: apiKey, extra: Object.freeze({}) })] as const])),
+    );
     this.pool.setAccounts(members.map(({ id, state }) => ({ id, state })));
   }
 
@@ -85,7 +90,7 @@ export class ProviderPool {
   async credential(memberId: string): Promise<MemberCredential | undefined> {
     const member = this.members.get(memberId);
     if (member?.oauth && this.tokens) return oauthCredential(await this.tokens.credentials(memberId));
-    return member?.apiKey === undefined ? undefined : { secret: member.apiKey, extra: {} };
+    return this.keyCredentials.get(memberId);
   }
 
   /** Whether a 401 for this member is worth a token refresh. */

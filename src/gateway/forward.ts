@@ -178,8 +178,12 @@ class Exclusions {
     return (this.soft.get(pool)?.size ?? 0) > 0;
   }
 
-  all(pool: ProviderPool): string[] {
-    return [...(this.hard.get(pool) ?? []), ...(this.soft.get(pool) ?? [])];
+  /** Undefined when there are none: most requests are answered by their first attempt. */
+  all(pool: ProviderPool): string[] | undefined {
+    const hard = this.hard.get(pool);
+    const soft = this.soft.get(pool);
+    if (!hard && !soft) return undefined;
+    return [...(hard ?? []), ...(soft ?? [])];
   }
 }
 
