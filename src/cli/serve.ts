@@ -24,7 +24,7 @@ export function registerServe(program: Command): void {
       const runtime = await Runtime.load({
         configPath,
         listenOverrides: { host: options.host, port: options.port },
-        logWrite: batchedWriter((text) => process.stderr.write(text), (line) => chalk.dim(line)),
+        logWrite: (text) => process.stderr.write(chalk.dim(text)),
       });
       const server = await listen(createApp(runtime), runtime.listener.host, runtime.listener.port).catch(
         (error: NodeJS.ErrnoException) => {
@@ -40,30 +40,11 @@ export function registerServe(program: Command): void {
       // In the background: until a list is fetched, the cached or built-in one is offered.
       runtime.modelLists.start();
       stopOnSignals(runtime, server);
+      process.on('exit', () => runtime.logger.flush());
       // Start-up's garbage (modules set up, config parsed) would wait for a collection an idle
       // daemon may not need for hours: one now (~5 ms) keeps about 1 MiB out of its idle RSS.
       if (typeof Bun !== 'undefined') Bun.gc(true);
     });
-}
-
-/** How long log lines are gathered before one write. */
-const LOG_FLUSH_MS = 20;
-
-/**
- * Log lines are gathered and written together, at most LOG_FLUSH_MS later (and at exit):
- * under load a write per request, or per event-loop turn, costs a tenth of the request.
- */
-function batchedWriter(write: (text: string) => void, style: (line: string) => string): (line: string) => void {
-  let pending = '';
-  const flush = () => {
-    if (pending !== '') write(pending);
-    pending = '';
-  };
-  process.on('exit', flush);
-  return (line) => {
-    if (pending === '') setTimeout(flush, LOG_FLUSH_MS).unref();
-    pending += `${style(line)}\n`;
-  };
 }
 
 function parsePort(value: string): number {

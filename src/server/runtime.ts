@@ -28,8 +28,8 @@ export interface RuntimeOptions {
   configPath: string;
   /** `--host`/`--port` flags win over config.yaml. */
   listenOverrides?: Partial<Listener>;
-  /** Where log lines are printed (stderr under `serve`). */
-  logWrite?: (line: string) => void;
+  /** Where log lines are printed, a batch at a time (stderr under `serve`). */
+  logWrite?: (text: string) => void;
 }
 
 /** What a config produces, swapped as one piece on hot reload. */
@@ -69,7 +69,7 @@ export class Runtime {
     /** Fixed at start: changing where we listen needs a restart. */
     readonly listener: Listener,
     private readonly listenOverrides: Partial<Listener>,
-    private readonly logWrite?: (line: string) => void,
+    private readonly logWrite?: (text: string) => void,
   ) {
     this.logger = new Logger({ level: 'info', bufferLines: 1000, write: logWrite });
     this.accounts = new AccountCache(configDir(configPath), (message) => this.logger.warn(message));
