@@ -41,6 +41,8 @@ let configPath = '';
 let env: NodeJS.ProcessEnv = {};
 let upstream: Server | undefined;
 const upstreamRequests: UpstreamRequest[] = [];
+/** Requests whose first message says `hang` get no answer: their sockets' closes, in order. */
+const hungUp: Array<Promise<void>> = [];
 
 /** Spawns a tracked child so afterAll can kill it whatever happened to the test. */
 function start(command: string, args: string[], cwd: string, childEnv = env): ChildProcess {
@@ -138,6 +140,10 @@ function startUpstream(): Promise<number> {
         // Recorded as empty; the assertions below will say what was wrong.
       }
       upstreamRequests.push({ method: req.method, url: req.url, headers: req.headers, body, remotePort: req.socket.remotePort });
+      if ((body.messages as Array<{ content?: unknown }> | undefined)?.[0]?.content === 'hang') {
+        hungUp.push(new Promise((resolve) => req.socket.once('close', () => resolve())));
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
         return;
@@ -313,6 +319,19 @@ describe('compiled binary', () => {
     const lastThree = upstreamRequests.slice(-3);
     expect(lastThree.map((r) => (r.body.messages as Array<{ content: string }>)[0]!.content.length)).toEqual([3, 3, large.length]);
     expect(new Set(lastThree.map((r) => r.remotePort)).size).toBe(1);
+
+    // A client that goes away while the upstream thinks: its upstream socket is closed (the
+    // signals of requests in flight are looked at every 100 ms, see loopback-http.ts).
+    const leaving = fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'hang' }] }),
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(leaving).rejects.toThrow();
+    expect(hungUp).toHaveLength(1);
+    const closing = rejectAfter(2_000, 'the upstream socket of a request whose client left is still open');
+    await Promise.race([hungUp[0], closing.promise]).finally(closing.cancel);
 
     server.kill('SIGTERM');
     const deadline = rejectAfter(5_000, 'still running 5 s after SIGTERM');

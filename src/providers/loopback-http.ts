@@ -89,11 +89,21 @@ function requestHead(target: Target, headers: UpstreamInit['headers'], body: str
 const MAX_IDLE = 64;
 /** An idle socket is closed after this long: below the 5 s keep-alive of Node's, uvicorn's and most servers. */
 const IDLE_MS = 4_000;
+/**
+ * How often the signals of requests in flight are looked at. An abort is noticed this late
+ * at most, rather than at once: listening on every request's signal cost about 5% of a
+ * request's CPU under load (BENCHMARKS.md, Round 8), and the caller that aborted (a client
+ * that went away) waits for nothing.
+ */
+const ABORT_CHECK_MS = 100;
 
 /** The keep-alive sockets to one upstream. */
 class Origin {
   private readonly idle: Connection[] = [];
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Connections whose exchange has a signal to watch. */
+  private readonly watched = new Set<Connection>();
+  private abortChecker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly hostname: string,
@@ -114,6 +124,24 @@ class Origin {
     connection.idleSince = performance.now();
     this.idle.push(connection);
     this.sweeper ??= setInterval(() => this.sweep(), IDLE_MS / 4).unref();
+  }
+
+  /** Looks at the connection's exchange's signal every ABORT_CHECK_MS until it settles. */
+  watch(connection: Connection): void {
+    this.watched.add(connection);
+    this.abortChecker ??= setInterval(() => this.checkAborts(), ABORT_CHECK_MS).unref();
+  }
+
+  unwatch(connection: Connection): void {
+    this.watched.delete(connection);
+  }
+
+  private checkAborts(): void {
+    for (const connection of this.watched) connection.checkAbort();
+    if (this.watched.size === 0) {
+      clearInterval(this.abortChecker);
+      this.abortChecker = undefined;
+    }
   }
 
   forget(connection: Connection): void {
@@ -184,7 +212,6 @@ interface InFlight {
   exchange: Exchange;
   resolve(response: Response | Promise<Response>): void;
   reject(error: unknown): void;
-  onAbort: () => void;
   /** Bytes of the answer before its head is whole. */
   partialHead: Buffer | undefined;
   head: ParsedHead | undefined;
@@ -208,10 +235,9 @@ class Connection implements WireEvents {
     // Closed by the upstream a moment ago, in the same turn: as good as closed before the answer.
     if (this.wire.destroyed) return exchange.retry ? exchange.retry() : Promise.reject(fetchFailed(undefined));
     return new Promise((resolve, reject) => {
-      const onAbort = () => this.fail(flight, exchange.signal!.reason);
-      const flight: InFlight = { exchange, resolve, reject, onAbort, partialHead: undefined, head: undefined, body: undefined };
+      const flight: InFlight = { exchange, resolve, reject, partialHead: undefined, head: undefined, body: undefined };
       this.current = flight;
-      exchange.signal?.addEventListener('abort', onAbort, { once: true });
+      if (exchange.signal) this.origin.watch(this);
       this.wire.busy();
       this.wire.write(exchange.request);
     });
@@ -275,10 +301,17 @@ class Connection implements WireEvents {
     this.respond(flight, body.whole());
   }
 
-  /** The socket is done with this exchange, whatever its outcome: no longer current, no longer listening for its abort. */
+  /** The exchange in flight fails with its signal's reason once the signal has aborted. */
+  checkAbort(): void {
+    const signal = this.current?.exchange.signal;
+    if (signal?.aborted) this.fail(this.current!, signal.reason);
+  }
+
+  /** The socket is done with this exchange, whatever its outcome: no longer current, its abort no longer watched. */
   private settle(flight: InFlight): void {
-    if (this.current === flight) this.current = undefined;
-    flight.exchange.signal?.removeEventListener('abort', flight.onAbort);
+    if (this.current !== flight) return;
+    this.current = undefined;
+    this.origin.unwatch(this);
   }
 
   private respond(flight: InFlight, content: BodyInit | null): void {

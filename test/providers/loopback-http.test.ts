@@ -258,9 +258,12 @@ describe('loopback HTTP client', () => {
       const controller = new AbortController();
       const pending = post(fetch, upstream.url, { signal: controller.signal });
       await new Promise((resolve) => setTimeout(resolve, 30));
+      const aborted = performance.now();
       controller.abort();
       const error = await pending.catch((caught: unknown) => caught);
       expect((error as Error).name).toBe('AbortError');
+      // Signals in flight are looked at every 100 ms.
+      expect(performance.now() - aborted).toBeLessThan(500);
     }
     await expect(post(fetch, upstream.url, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     await new Promise((resolve) => setTimeout(resolve, 50));
