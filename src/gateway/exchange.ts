@@ -5,6 +5,7 @@ import { parseReasoningSuffix } from '../core/reasoning.ts';
 import type { CanonicalRequest, ReasoningConfig } from '../core/request.ts';
 import type { StreamEvent } from '../core/response.ts';
 import { responseToEvents } from '../core/response-events.ts';
+import { topLevelValue } from '../core/top-level-value.ts';
 import type { TokenUsage } from '../core/usage.ts';
 import type { ClientContext, InboundCodec, OutboundCodec, StreamEncoder } from '../protocols/codec.ts';
 import { outboundCodec } from '../protocols/registry.ts';
@@ -151,7 +152,7 @@ async function answerSameProtocol(request: ClientRequest, outbound: OutboundCode
     }
     const status = response.status;
     // The answer goes out first: its usage is read, and the exchange recorded, in the event loop's next turn.
-    setImmediate(() => record(status, usageOfBody(utf8.decode(bytes), outbound)));
+    setImmediate(() => record(status, usageOfBody(new Uint8Array(bytes), outbound)));
     return new Response(bytes, { status, headers: contentTypeHeaders(contentType || 'application/json') });
   }
   if (request.stream) {
@@ -273,9 +274,15 @@ function streamHeaders(contentType: string): Record<string, string> {
   };
 }
 
-function usageOfBody(text: string, outbound: OutboundCodec): TokenUsage | undefined {
+/** The usage a whole answer reports: its usage member read alone when it can be, else from the whole parsed. */
+function usageOfBody(bytes: Uint8Array, outbound: OutboundCodec): TokenUsage | undefined {
+  const key = outbound.usageKey;
+  if (key !== undefined) {
+    const value = topLevelValue(bytes, key);
+    if (value !== undefined) return outbound.usageOfResponse({ [key]: value });
+  }
   try {
-    return outbound.usageOfResponse(JSON.parse(text));
+    return outbound.usageOfResponse(JSON.parse(utf8.decode(bytes)));
   } catch {
     return undefined;
   }

@@ -73,6 +73,11 @@ export interface OutboundCodec {
    * passes through as sent, and only its usage is recorded (as `decodeResponse` reads it).
    */
   usageOfResponse(body: unknown): TokenUsage | undefined;
+  /**
+   * The root member a whole answer reports its usage in, for usageOfResponse to be given
+   * alone (see topLevelValue); absent where the counts are root members of their own (Ollama).
+   */
+  readonly usageKey?: string;
   createStreamDecoder(): StreamDecoder;
   /** An upstream HTTP error (status + body text) → ProxyError carrying the upstream's message. */
   decodeError(status: number, body: string): ProxyError;

@@ -26,6 +26,7 @@ export const anthropicOutbound: OutboundCodec = {
   encodeRequest,
   decodeResponse,
   usageOfResponse: usageOfMessage,
+  usageKey: 'usage',
   createStreamDecoder: () => new AnthropicStreamDecoder(),
   decodeError: decodeAnthropicError,
   watchStream: () => new AnthropicStreamWatcher(),

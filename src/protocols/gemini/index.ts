@@ -30,6 +30,7 @@ export const geminiOutbound: OutboundCodec = {
   encodeRequest: encodeGeminiRequest,
   decodeResponse: decodeGeminiResponse,
   usageOfResponse: usageOfGenerateContent,
+  usageKey: 'usageMetadata',
   createStreamDecoder: () => createGeminiStreamDecoder(),
   decodeError: decodeGeminiError,
 };

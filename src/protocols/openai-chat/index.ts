@@ -25,6 +25,7 @@ export const chatOutbound: OutboundCodec = {
   encodeRequest: encodeChatRequest,
   decodeResponse: decodeChatResponse,
   usageOfResponse: usageOfChatCompletion,
+  usageKey: 'usage',
   createStreamDecoder: () => new ChatStreamDecoder(),
   decodeError: (status, body) => decodeChatError(status, body),
   foldStream: foldChatStream,

@@ -25,6 +25,7 @@ export const responsesOutbound: OutboundCodec = {
   encodeRequest,
   decodeResponse,
   usageOfResponse: usageOfResponseObject,
+  usageKey: 'usage',
   createStreamDecoder: createResponsesStreamDecoder,
   decodeError: decodeResponsesError,
 };
