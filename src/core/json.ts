@@ -1,3 +1,8 @@
+/** JSON's whitespace: space, tab, line feed, carriage return (a byte or a UTF-16 code; undefined past the end is none). */
+export function isJsonSpace(code: number | undefined): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
 /** A JSON object: not null, not an array. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { isJsonSpace } from './json.ts';
 
 /**
  * One member of a JSON object read from its bytes without parsing the rest: a passthrough
@@ -41,17 +42,13 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
-function isBlank(byte: number | undefined): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
-}
-
 function skipBlanks(bytes: Uint8Array, at: number): number {
-  while (isBlank(bytes[at])) at++;
+  while (isJsonSpace(bytes[at])) at++;
   return at;
 }
 
 function skipBlanksBackward(bytes: Uint8Array, at: number): number {
-  while (at >= 0 && isBlank(bytes[at])) at--;
+  while (at >= 0 && isJsonSpace(bytes[at])) at--;
   return at;
 }
 
@@ -64,28 +61,31 @@ function stringEnd(bytes: Uint8Array, at: number): number {
   return -1;
 }
 
-/** Just past the value that starts at `at`, or -1 when it does not end. */
-function valueEnd(bytes: Uint8Array, at: number): number {
-  const first = bytes[at];
-  if (first === QUOTE) return stringEnd(bytes, at);
-  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-    // A number, true, false or null: up to the next delimiter.
-    let i = at;
-    while (i < bytes.length && bytes[i] !== COMMA && bytes[i] !== CLOSE_BRACE && bytes[i] !== CLOSE_BRACKET && !isBlank(bytes[i])) i++;
-    return i > at ? i : -1;
-  }
-  let depth = 0;
+/**
+ * Just past the bracket that brings `depth` (the brackets open at `at`) to zero, strings
+ * skipped, or -1 when none does.
+ */
+function closingEnd(bytes: Uint8Array, at: number, depth: number): number {
   for (let i = at; i < bytes.length; i++) {
     const byte = bytes[i];
     if (byte === QUOTE) {
       i = stringEnd(bytes, i) - 1;
       if (i < 0) return -1;
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      if (--depth === 0) return i + 1;
-    }
+    else if ((byte === CLOSE_BRACE || byte === CLOSE_BRACKET) && --depth === 0) return i + 1;
   }
   return -1;
+}
+
+/** Just past the value that starts at `at`, or -1 when it does not end. */
+function valueEnd(bytes: Uint8Array, at: number): number {
+  const first = bytes[at];
+  if (first === QUOTE) return stringEnd(bytes, at);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) return closingEnd(bytes, at, 0);
+  // A number, true, false or null: up to the next delimiter.
+  let i = at;
+  while (i < bytes.length && bytes[i] !== COMMA && bytes[i] !== CLOSE_BRACE && bytes[i] !== CLOSE_BRACKET && !isJsonSpace(bytes[i])) i++;
+  return i > at ? i : -1;
 }
 
 /**
@@ -93,18 +93,6 @@ function valueEnd(bytes: Uint8Array, at: number): number {
  * document (whitespace aside): the members after it are skipped, brackets counted.
  */
 function closesDocument(bytes: Uint8Array, at: number): boolean {
-  let depth = 0;
-  for (let i = at; i < bytes.length; i++) {
-    const byte = bytes[i];
-    if (byte === QUOTE) {
-      i = stringEnd(bytes, i) - 1;
-      if (i < 0) return false;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if (byte === CLOSE_BRACKET) {
-      if (--depth < 0) return false;
-    } else if (byte === CLOSE_BRACE) {
-      if (--depth < 0) return skipBlanks(bytes, i + 1) === bytes.length;
-    }
-  }
-  return false;
+  const end = closingEnd(bytes, at, 1);
+  return end > 0 && bytes[end - 1] === CLOSE_BRACE && skipBlanks(bytes, end) === bytes.length;
 }

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
+import { isJsonSpace } from '../core/json.ts';
 import type { StreamDecoder, StreamEncoder, TextFrame, TextSlot } from '../protocols/codec.ts';
-import { isJsonSpace } from '../protocols/string-slot.ts';
 import { ByteOutput } from './byte-output.ts';
 
 const LF = 0x0a;

@@ -1,3 +1,4 @@
+import { isJsonSpace } from '../core/json.ts';
 import { hasNothingToEscape } from './json-template.ts';
 
 /**
@@ -149,9 +150,4 @@ function endOfContent(data: string): number {
   let end = data.length;
   while (end > 0 && isJsonSpace(data.charCodeAt(end - 1))) end--;
   return end;
-}
-
-/** JSON's whitespace: space, tab, line feed, carriage return. */
-export function isJsonSpace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }

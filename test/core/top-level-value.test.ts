@@ -37,6 +37,8 @@ describe('topLevelValue', () => {
     expect(read(JSON.stringify({ id: 'x' }))).toBeUndefined();
     expect(read('{"id":"x","usage":{"prompt_tokens":5')).toBeUndefined();
     expect(read('{"usage":{"prompt_tokens":5}')).toBeUndefined();
+    // Closed by a bracket that is not the object's.
+    expect(read('{"usage":1]')).toBeUndefined();
   });
 
   it('agrees with JSON.parse on any document holding "usage" members and strings anywhere', () => {
