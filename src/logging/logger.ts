@@ -28,8 +28,9 @@ const FLUSH_MS = 20;
  * keys or bodies ever reach a log line.
  *
  * Lines are formatted and written in batches, at most FLUSH_MS after they are logged (and
- * by flush()): under load the proxy logs a line per request, and a write per line, or
- * formatting each among the request's own work, costs a tenth of the request.
+ * by flush()): under load the proxy logs a line per request, a write per line cost a
+ * tenth of the request, and formatting each line among its request's own work 5% of it
+ * (BENCHMARKS.md, Round 8).
  */
 export class Logger {
   private buffer: LogLine[] = [];
