@@ -118,13 +118,16 @@ export async function forward(routes: readonly Route[], bodyFor: (route: Route) 
       continue;
     }
     const retry = RETRYABLE_STATUS.has(response.status) && retriesLeft > 0;
-    options.logger.debugLog('upstream answered', {
-      provider: route.provider.id,
-      account: accountId,
-      status: response.status,
-      ms: Math.round(performance.now() - started),
-      retry,
-    });
+    // Its fields are built only when debug lines are kept: this runs on every request.
+    if (options.logger.isEnabled('debug')) {
+      options.logger.debugLog('upstream answered', {
+        provider: route.provider.id,
+        account: accountId,
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+        retry,
+      });
+    }
     if (!retry) {
       if (response.ok && accountId !== undefined) pool!.succeeded(accountId, family);
       return { response, route, accountId };

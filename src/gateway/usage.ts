@@ -28,16 +28,9 @@ export class UsageStats {
   private readonly byModel = new Map<string, Counters>();
 
   record(entry: UsageRecord): void {
-    for (const counters of [this.total, bucket(this.byProvider, entry.provider), bucket(this.byModel, entry.model)]) {
-      counters.requests += 1;
-      if (!entry.ok) counters.failed += 1;
-      if (entry.usage) {
-        counters.input_tokens += entry.usage.input;
-        counters.output_tokens += entry.usage.output;
-        counters.cached_tokens += entry.usage.cached;
-        counters.reasoning_tokens += entry.usage.reasoning;
-      }
-    }
+    count(this.total, entry);
+    count(bucket(this.byProvider, entry.provider), entry);
+    count(bucket(this.byModel, entry.model), entry);
   }
 
   snapshot() {
@@ -47,6 +40,17 @@ export class UsageStats {
       providers: Object.fromEntries([...this.byProvider].map(([key, value]) => [key, { ...value }])),
       models: Object.fromEntries([...this.byModel].map(([key, value]) => [key, { ...value }])),
     };
+  }
+}
+
+function count(counters: Counters, entry: UsageRecord): void {
+  counters.requests += 1;
+  if (!entry.ok) counters.failed += 1;
+  if (entry.usage) {
+    counters.input_tokens += entry.usage.input;
+    counters.output_tokens += entry.usage.output;
+    counters.cached_tokens += entry.usage.cached;
+    counters.reasoning_tokens += entry.usage.reasoning;
   }
 }
 
