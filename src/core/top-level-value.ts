@@ -15,7 +15,8 @@ import { isJsonSpace } from './json.ts';
  * of bytes that are not, a value may be read that a whole parse would refuse.
  */
 export function topLevelValue(bytes: Uint8Array, key: string): unknown {
-  const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).lastIndexOf(`"${key}"`, undefined, 'latin1');
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = buffer.lastIndexOf(quotedKey(key));
   if (at < 0) return undefined;
   const before = skipBlanksBackward(bytes, at - 1);
   if (before < 0 || (bytes[before] !== OPEN_BRACE && bytes[before] !== COMMA)) return undefined;
@@ -25,13 +26,20 @@ export function topLevelValue(bytes: Uint8Array, key: string): unknown {
   const end = valueEnd(bytes, start);
   if (end < 0 || !closesDocument(bytes, end)) return undefined;
   try {
-    return JSON.parse(utf8.decode(bytes.subarray(start, end)));
+    return JSON.parse(buffer.toString('utf8', start, end));
   } catch {
     return undefined;
   }
 }
 
-const utf8 = new TextDecoder();
+/** `"key"` as bytes, built once per key: this runs once per answer, with one of a few keys. */
+const quotedKeys = new Map<string, Buffer>();
+
+function quotedKey(key: string): Buffer {
+  let quoted = quotedKeys.get(key);
+  if (!quoted) quotedKeys.set(key, (quoted = Buffer.from(`"${key}"`)));
+  return quoted;
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
