@@ -142,9 +142,9 @@ async function answerSameProtocol(request: ClientRequest, outbound: OutboundCode
   if (!isStreamBody(response, contentType)) {
     // Read whole, once, and sent as received (bytes, not re-encoded text): cheaper than
     // piping the body and reading a copy for the usage.
-    let bytes: ArrayBuffer;
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = await response.arrayBuffer();
+      bytes = await response.bytes();
     } catch (error) {
       if (request.signal.aborted) throw error;
       record(502);
@@ -152,7 +152,7 @@ async function answerSameProtocol(request: ClientRequest, outbound: OutboundCode
     }
     const status = response.status;
     // The answer goes out first: its usage is read, and the exchange recorded, in the event loop's next turn.
-    setImmediate(() => record(status, usageOfBody(new Uint8Array(bytes), outbound)));
+    setImmediate(() => record(status, usageOfBody(bytes, outbound)));
     return new Response(bytes, { status, headers: contentTypeHeaders(contentType || 'application/json') });
   }
   if (request.stream) {

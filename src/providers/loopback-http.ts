@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { isLoopbackHost } from '../core/hosts.ts';
 import type { UpstreamFetch, UpstreamInit } from './http.ts';
 import { openWire, type Wire, type WireEvents } from './loopback-wire.ts';
+import { WholeAnswer } from './whole-answer.ts';
 
 /**
  * An HTTP/1.1 client for whole answers from upstreams on this machine (plain http to a
@@ -314,15 +315,24 @@ class Connection implements WireEvents {
     this.origin.unwatch(this);
   }
 
-  private respond(flight: InFlight, content: BodyInit | null): void {
+  private respond(flight: InFlight, content: Uint8Array<ArrayBuffer> | null): void {
+    this.answer(flight, (head, headers) => new WholeAnswer(head.status, head.statusText, headers, content));
+  }
+
+  /**
+   * Settles the exchange once the answer's head is in: a redirect is for the runtime's
+   * fetch to follow; anything else is the Response `build` makes, unless the head has a
+   * reason phrase or a header fetch would refuse.
+   */
+  private answer(flight: InFlight, build: (head: ParsedHead, headers: Headers) => Response): void {
     const head = flight.head!;
     if (head.location !== undefined && head.status >= 300 && head.status < 400 && head.status !== 304) {
       return flight.resolve(flight.exchange.redirected());
     }
     try {
-      flight.resolve(new Response(content, { status: head.status, statusText: head.statusText, headers: head.headers }));
+      if (!REASON_PHRASE.test(head.statusText)) throw new TypeError(`invalid reason phrase: ${JSON.stringify(head.statusText)}`);
+      flight.resolve(build(head, new Headers(head.headers)));
     } catch (error) {
-      // A reason phrase or header value a Response cannot carry.
       flight.reject(fetchFailed(error as Error));
     }
   }
@@ -339,10 +349,14 @@ class Connection implements WireEvents {
     else if (!flight.head) flight.reject(fetchFailed(reason as Error));
     else {
       const error = new TypeError('terminated', { cause: reason });
-      this.respond(flight, new ReadableStream({ start: (controller) => controller.error(error) }));
+      const body = new ReadableStream({ start: (controller) => controller.error(error) });
+      this.answer(flight, (head, headers) => new Response(body, { status: head.status, statusText: head.statusText, headers }));
     }
   }
 }
+
+/** RFC 9112's reason-phrase: tabs, spaces, visible characters. */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 interface ParsedHead {
   status: number;

@@ -217,6 +217,8 @@ describe('loopback HTTP client', () => {
       'HTTP/1.1  200 OK\r\n\r\n',
       'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n',
       'HTTP/1.1 200 OK\r\n: no name\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nbad name: x\r\ncontent-length: 0\r\n\r\n',
+      'HTTP/1.1 200 O\0K\r\ncontent-length: 0\r\n\r\n',
       'HTTP/1.1 200 OK\r\ncontent-length: 12a\r\n\r\n',
       'HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n',
       'HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nabc',
@@ -225,6 +227,46 @@ describe('loopback HTTP client', () => {
     const upstream = await rawUpstream(({ socket }, index) => void socket.write(malformed[index]!));
     const fetch = createLoopbackFetch(recordingFallback().fetch);
     for (const answer of malformed) await expect(post(fetch, upstream.url), answer.slice(0, 60)).rejects.toThrow(TypeError);
+  });
+
+  it('answers with a Response read as one from fetch is: once, cloned before, as bytes, text, JSON, a Blob or a stream', async () => {
+    const upstream = await rawUpstream(({ socket }) => void socket.write(ok()));
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+
+    const response = await post(fetch, upstream.url);
+    expect(response.ok).toBe(true);
+    expect(response.bodyUsed).toBe(false);
+    const copy = response.clone();
+    expect(await response.json()).toEqual(JSON.parse(ANSWER));
+    expect(response.bodyUsed).toBe(true);
+    await expect(response.text()).rejects.toThrow(TypeError);
+    await expect(response.arrayBuffer()).rejects.toThrow(TypeError);
+    expect(() => response.clone()).toThrow(TypeError);
+    // The clone was taken before the read: its body is its own.
+    expect(new TextDecoder().decode(await copy.arrayBuffer())).toBe(ANSWER);
+
+    const bytes = await (await post(fetch, upstream.url)).bytes();
+    expect(Buffer.from(bytes).toString()).toBe(ANSWER);
+    const blob = await (await post(fetch, upstream.url)).blob();
+    expect(blob.type).toBe('application/json');
+    expect(await blob.text()).toBe(ANSWER);
+
+    const streamed = await post(fetch, upstream.url);
+    expect(await new Response(streamed.body).text()).toBe(ANSWER);
+    expect(streamed.bodyUsed).toBe(true);
+    await expect(streamed.text()).rejects.toThrow(TypeError);
+  });
+
+  it('an answer without a body (204) reads as empty, as often as asked', async () => {
+    const upstream = await rawUpstream(({ socket }) => void socket.write('HTTP/1.1 204 No Content\r\nx-request-id: 7\r\n\r\n'));
+    const response = await post(createLoopbackFetch(recordingFallback().fetch), upstream.url);
+    expect(response.status).toBe(204);
+    expect(response.ok).toBe(true);
+    expect(response.headers.get('x-request-id')).toBe('7');
+    expect(await response.text()).toBe('');
+    expect(await response.text()).toBe('');
+    expect(response.bodyUsed).toBe(false);
+    expect(response.body).toBeNull();
   });
 
   it('reads a status line without a reason phrase, and the same Content-Length given twice', async () => {
