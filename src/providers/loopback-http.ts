@@ -374,11 +374,14 @@ interface ParsedHead {
  * acted on them, and the answer it hands on is whole. Leaving them out also makes the
  * Response cheaper to build (each header costs Bun a copy).
  */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
 const SPACE = 0x20;
 const TAB = 0x09;
 const ZERO = 0x30;
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
+const CASE_BIT = 0x20;
 
 /**
  * A response head (status line and header lines, without the blank line), or undefined
@@ -409,17 +412,19 @@ function parseHead(text: string): ParsedHead | undefined {
     if (end < 0) end = text.length;
     const colon = text.indexOf(':', start);
     if (colon <= start || colon > end) return undefined;
-    const name = text.slice(start, colon).toLowerCase();
+    // Names are matched in place, in any case: Headers lowercases the ones kept.
+    const known = knownName(text, start, colon);
     const value = trimmed(text, colon + 1, end);
+    const name = text.slice(start, colon);
     start = end + 2;
-    if (name === 'content-length') {
+    if (known === 'content-length') {
       const length = decimal(value);
       if (length < 0 || (head.contentLength !== undefined && head.contentLength !== length)) return undefined;
       head.contentLength = length;
-    } else if (name === 'location') head.location = value;
-    else if (HOP_BY_HOP.has(name)) {
-      if (name === 'transfer-encoding') head.chunked = value.toLowerCase().endsWith('chunked');
-      else if (name === 'connection') connection = value.toLowerCase();
+    } else if (known === 'location') head.location = value;
+    else if (known !== undefined) {
+      if (known === 'transfer-encoding') head.chunked = value.toLowerCase().endsWith('chunked');
+      else if (known === 'connection') connection = value.toLowerCase();
       continue;
     }
     head.headers.push([name, value]);
@@ -427,6 +432,29 @@ function parseHead(text: string): ParsedHead | undefined {
   const http10 = text.charCodeAt(7) === ZERO;
   head.keepAlive = http10 ? connection.includes('keep-alive') : !connection.includes('close');
   return head;
+}
+
+/** The names parseHead acts on: the hop-by-hop ones, Content-Length and Location. */
+const KNOWN_NAMES = [...HOP_BY_HOP, 'content-length', 'location'];
+
+/**
+ * Which of KNOWN_NAMES `text` has from `start` to `end`, in any case, or undefined. Compared
+ * in place: lowercasing a copy of every name cost half of parsing a head.
+ */
+function knownName(text: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  for (const name of KNOWN_NAMES) if (name.length === length && equalsIgnoringCase(text, start, name)) return name;
+  return undefined;
+}
+
+/** Whether `text` at `start` spells `lower` (lowercase), its ASCII letters in either case. */
+function equalsIgnoringCase(text: string, start: number, lower: string): boolean {
+  for (let at = 0; at < lower.length; at++) {
+    const code = text.charCodeAt(start + at);
+    const wanted = lower.charCodeAt(at);
+    if (code !== wanted && !(code >= UPPER_A && code <= UPPER_Z && code + CASE_BIT === wanted)) return false;
+  }
+  return true;
 }
 
 /** The digit at `at`, or -1. */

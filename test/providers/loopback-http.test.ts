@@ -218,6 +218,8 @@ describe('loopback HTTP client', () => {
       'HTTP/1.1 200 OK\r\nno colon here\r\n\r\n',
       'HTTP/1.1 200 OK\r\n: no name\r\n\r\n',
       'HTTP/1.1 200 OK\r\nbad name: x\r\ncontent-length: 0\r\n\r\n',
+      // Not Transfer-Encoding in another case: a name Headers refuses.
+      'HTTP/1.1 200 OK\r\ntransfer\rencoding: chunked\r\ncontent-length: 0\r\n\r\n',
       'HTTP/1.1 200 O\0K\r\ncontent-length: 0\r\n\r\n',
       'HTTP/1.1 200 OK\r\ncontent-length: 12a\r\n\r\n',
       'HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n',
