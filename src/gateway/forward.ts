@@ -146,10 +146,10 @@ function choose(routes: readonly Route[], first: number, tried: Exclusions, opti
     const family = modelFamily(route.upstreamModel);
     const pool = route.provider.pool;
     if (!pool) return { route, family };
-    const request = { modelFamily: family, affinityKey: pool.usesAffinity ? options.affinityKey?.() : undefined };
-    let picked = pool.pick({ ...request, exclude: tried.all(pool) });
+    const affinityKey = pool.usesAffinity ? options.affinityKey?.() : undefined;
+    let picked = pool.pick({ modelFamily: family, affinityKey, exclude: tried.all(pool) });
     // A member that only failed to connect may be tried again when it is the last one left.
-    if (picked.kind === 'all-tried' && tried.hasAvoided(pool)) picked = pool.pick({ ...request, exclude: tried.excluded(pool) });
+    if (picked.kind === 'all-tried' && tried.hasAvoided(pool)) picked = pool.pick({ modelFamily: family, affinityKey, exclude: tried.excluded(pool) });
     if (picked.kind === 'account') return { route, pool, accountId: picked.accountId, family };
     if (picked.kind === 'all-cooling-down') {
       blocked.retryAfterSeconds = Math.min(blocked.retryAfterSeconds ?? Infinity, picked.retryAfterSeconds);
@@ -158,33 +158,36 @@ function choose(routes: readonly Route[], first: number, tried: Exclusions, opti
   return blocked;
 }
 
-/** The pool members one request should not ask again. */
+/**
+ * The pool members one request should not ask again. Its maps are made on first use: most
+ * requests are answered by their first attempt.
+ */
 class Exclusions {
   /** Rate-limited, out of credit or without a token: never again for this request. */
-  private readonly hard = new Map<ProviderPool, Set<string>>();
+  private hard: Map<ProviderPool, Set<string>> | undefined;
   /** Unreachable or cut off: others first, but still worth a retry when no other is left. */
-  private readonly soft = new Map<ProviderPool, Set<string>>();
+  private soft: Map<ProviderPool, Set<string>> | undefined;
 
   exclude(pool: ProviderPool, memberId: string): void {
-    add(this.hard, pool, memberId);
+    add((this.hard ??= new Map()), pool, memberId);
   }
 
   avoid(pool: ProviderPool, memberId: string): void {
-    add(this.soft, pool, memberId);
+    add((this.soft ??= new Map()), pool, memberId);
   }
 
   excluded(pool: ProviderPool): ReadonlySet<string> | undefined {
-    return this.hard.get(pool);
+    return this.hard?.get(pool);
   }
 
   hasAvoided(pool: ProviderPool): boolean {
-    return (this.soft.get(pool)?.size ?? 0) > 0;
+    return (this.soft?.get(pool)?.size ?? 0) > 0;
   }
 
-  /** Undefined when there are none: most requests are answered by their first attempt. */
+  /** Undefined when there are none. */
   all(pool: ProviderPool): string[] | undefined {
-    const hard = this.hard.get(pool);
-    const soft = this.soft.get(pool);
+    const hard = this.hard?.get(pool);
+    const soft = this.soft?.get(pool);
     if (!hard && !soft) return undefined;
     return [...(hard ?? []), ...(soft ?? [])];
   }
