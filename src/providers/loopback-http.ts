@@ -71,19 +71,33 @@ const UNSAFE_HEADER_TEXT = /[\r\n\0]/;
 
 /** The request's head, or undefined when a header cannot be written as given (fetch then says why). */
 function requestHead(target: Target, headers: UpstreamInit['headers'], body: string): string | undefined {
-  let head = target.requestLine;
-  let unsafe = false;
+  const lines = headerLines(headers);
+  if (lines === null) return undefined;
+  // No compression: on loopback it would only cost CPU.
+  return `${target.requestLine}${lines}accept-encoding: identity\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+}
+
+/**
+ * The header lines of a frozen object of headers, written once (API-key adapters send the
+ * same frozen headers for every request with one key: see upstream.ts).
+ */
+const frozenHeaderLines = new WeakMap<object, string | null>();
+
+/** The caller's headers as lines of the head, or null when one cannot be written as given. */
+function headerLines(headers: UpstreamInit['headers']): string | null {
+  const frozen = typeof headers === 'object' && !(headers instanceof Headers) && !Array.isArray(headers) && Object.isFrozen(headers);
+  const cached = frozen ? frozenHeaderLines.get(headers) : undefined;
+  if (cached !== undefined) return cached;
+  let lines: string | null = '';
   const add = (value: string, name: string) => {
-    if (OWN_HEADERS.has(name.toLowerCase())) return;
-    if (UNSAFE_HEADER_TEXT.test(name) || UNSAFE_HEADER_TEXT.test(value)) unsafe = true;
-    head += `${name}: ${value}\r\n`;
+    if (lines === null || OWN_HEADERS.has(name.toLowerCase())) return;
+    lines = UNSAFE_HEADER_TEXT.test(name) || UNSAFE_HEADER_TEXT.test(value) ? null : `${lines}${name}: ${value}\r\n`;
   };
   if (headers instanceof Headers) headers.forEach(add);
   else if (Array.isArray(headers)) for (const [name, value] of headers) add(value!, name!);
   else if (headers) for (const name in headers) add(headers[name]!, name);
-  if (unsafe) return undefined;
-  // No compression: on loopback it would only cost CPU.
-  return `${head}accept-encoding: identity\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  if (frozen) frozenHeaderLines.set(headers, lines);
+  return lines;
 }
 
 /** Idle sockets kept per upstream; more are closed as they come back. */

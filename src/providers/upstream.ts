@@ -48,7 +48,43 @@ export function postAdapter(target: (call: UpstreamCall) => UpstreamTarget): Ups
 
 /** API-key providers and openai-compatible servers: the protocol's own endpoint below the base URL. */
 export function apiKeyAdapter(protocol: Protocol, baseUrl: string): UpstreamAdapter {
-  return postAdapter((call) => upstreamTarget(protocol, baseUrl, call.model, call.stream, call.credential?.secret));
+  const targets = new TargetMemo((model, stream, key) => upstreamTarget(protocol, baseUrl, model, stream, key));
+  return postAdapter((call) => targets.get(call.model, call.stream, call.credential?.secret ?? ''));
+}
+
+/** Models remembered per key, and keys, before the memo starts over: clients may name any model an upstream serves, and keys change. */
+const MAX_MEMO_MODELS = 256;
+const MAX_MEMO_KEYS = 64;
+
+/**
+ * An API-key upstream's targets, built once per key, model and mode, and frozen: the same
+ * URL and header objects on every request, which the loopback client writes from a cache
+ * (loopback-http.ts) rather than header by header.
+ */
+class TargetMemo {
+  /** By key, then by model: the whole-answer target, then the streaming one. */
+  private readonly byKey = new Map<string, Map<string, [UpstreamTarget?, UpstreamTarget?]>>();
+
+  constructor(private readonly build: (model: string, stream: boolean, key: string) => UpstreamTarget) {}
+
+  get(model: string, stream: boolean, key: string): UpstreamTarget {
+    let byModel = this.byKey.get(key);
+    if (!byModel) {
+      if (this.byKey.size >= MAX_MEMO_KEYS) this.byKey.clear();
+      this.byKey.set(key, (byModel = new Map()));
+    }
+    let modes = byModel.get(model);
+    if (!modes) {
+      if (byModel.size >= MAX_MEMO_MODELS) byModel.clear();
+      byModel.set(model, (modes = [undefined, undefined]));
+    }
+    const mode = stream ? 1 : 0;
+    return (modes[mode] ??= frozenTarget(this.build(model, stream, key)));
+  }
+}
+
+function frozenTarget(target: UpstreamTarget): UpstreamTarget {
+  return Object.freeze({ url: target.url, headers: Object.freeze(target.headers) });
 }
 
 /** The token-count endpoint of an API-key provider whose protocol has one (Anthropic, Gemini). */

@@ -107,6 +107,21 @@ describe('loopback HTTP client', () => {
     expect(request!.body).toBe(BODY);
   });
 
+  it('writes a frozen headers object the same on every request, and a new one anew', async () => {
+    const upstream = await rawUpstream(({ socket }) => void socket.write(ok()));
+    const fetch = createLoopbackFetch(recordingFallback().fetch);
+    const first = Object.freeze({ 'content-type': 'application/json', authorization: 'Bearer sk-one', 'Content-Length': '1' });
+    const second = Object.freeze({ 'content-type': 'application/json', authorization: 'Bearer sk-two' });
+    for (const headers of [first, first, second]) await (await post(fetch, upstream.url, { headers })).text();
+    const sent = upstream.requests.map((request) => request.head.split('\r\n').filter((line) => /^(authorization|content-length):/i.test(line)));
+    const length = `content-length: ${Buffer.byteLength(BODY)}`;
+    expect(sent).toEqual([
+      ['authorization: Bearer sk-one', length],
+      ['authorization: Bearer sk-one', length],
+      ['authorization: Bearer sk-two', length],
+    ]);
+  });
+
   it('keeps the connection alive: requests one after another share one socket', async () => {
     const upstream = await rawUpstream(({ socket }) => void socket.write(ok()));
     const fetch = createLoopbackFetch(recordingFallback().fetch);
@@ -333,7 +348,10 @@ describe('loopback HTTP client', () => {
     await post(fetch, upstream.url.replace('127.0.0.1', 'example.com'));
     await post(fetch, upstream.url.replace('http:', 'https:'));
     await post(fetch, upstream.url, { headers: { 'x-evil': 'a\r\nx-injected: 1' } });
-    expect(fallback.calls).toHaveLength(6);
+    // Frozen headers are looked at once: refused as often as they come.
+    const frozenEvil = Object.freeze({ 'x-evil': 'a\nx-injected: 1' });
+    for (let i = 0; i < 2; i++) await post(fetch, upstream.url, { headers: frozenEvil });
+    expect(fallback.calls).toHaveLength(8);
     expect(upstream.requests).toHaveLength(0);
   });
 });
