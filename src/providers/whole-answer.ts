@@ -3,7 +3,7 @@
  * Blob of it is built only for a caller that wants one. The loopback client
  * (loopback-http.ts) answers with it. A passthrough reads a whole answer's bytes once and
  * builds its own Response for the client: building a Response for the upstream's answer as
- * well, and reading its body back out, cost 8% of such a request's CPU under Bun
+ * well, and reading its body back out, cost 7% of such a request's CPU under load
  * (BENCHMARKS.md, Round 9).
  *
  * It behaves as fetch's Response does for everything llm-mux asks of one: the body can be
