@@ -1,6 +1,8 @@
+import { CR, LF, SPACE, TAB } from './char-codes.ts';
+
 /** JSON's whitespace: space, tab, line feed, carriage return (a byte or a UTF-16 code; undefined past the end is none). */
 export function isJsonSpace(code: number | undefined): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+  return code === SPACE || code === TAB || code === LF || code === CR;
 }
 
 /** A JSON object: not null, not an array. */

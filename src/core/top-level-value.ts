@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './char-codes.ts';
 import { isJsonSpace } from './json.ts';
 
 /**
@@ -40,15 +41,6 @@ function quotedKey(key: string): Buffer {
   if (!quoted) quotedKeys.set(key, (quoted = Buffer.from(`"${key}"`)));
   return quoted;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 function skipBlanks(bytes: Uint8Array, at: number): number {
   while (isJsonSpace(bytes[at])) at++;

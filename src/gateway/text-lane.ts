@@ -1,14 +1,8 @@
 import { Buffer } from 'node:buffer';
+import { BACKSLASH, CLOSE_BRACE, LF, QUOTE, SPACE, TAB } from '../core/char-codes.ts';
 import { isJsonSpace } from '../core/json.ts';
 import type { StreamDecoder, StreamEncoder, TextFrame, TextSlot } from '../protocols/codec.ts';
 import { ByteOutput } from './byte-output.ts';
-
-const LF = 0x0a;
-const SPACE = 0x20;
-const TAB = 0x09;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const CLOSE_BRACE = 0x7d;
 
 const utf8 = new TextEncoder();
 const OBFUSCATION = utf8.encode(',"obfuscation":"');

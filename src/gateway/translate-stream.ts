@@ -1,3 +1,4 @@
+import { LF } from '../core/char-codes.ts';
 import { ProxyError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/response.ts';
 import type { OutboundCodec, StreamEncoder } from '../protocols/codec.ts';
@@ -5,8 +6,6 @@ import { createBodyParser } from '../protocols/framing.ts';
 import { ByteOutput } from './byte-output.ts';
 import { outcomeOf, READ_AHEAD, type StreamOutcome } from './observe.ts';
 import { TextLane } from './text-lane.ts';
-
-const LF = 0x0a;
 
 /**
  * An upstream stream translated into the client's protocol as it arrives: each read of the

@@ -1,3 +1,4 @@
+import { BACKSLASH, COLON, QUOTE } from '../core/char-codes.ts';
 import { isJsonSpace } from '../core/json.ts';
 import { hasNothingToEscape } from './json-template.ts';
 
@@ -67,10 +68,6 @@ export class TextSlotReader<T> {
     this.current = slot && { slot, where };
   }
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
 
 /**
  * The slot of the string value of `"key":` in `data`, a JSON text the caller has parsed and

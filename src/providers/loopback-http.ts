@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { SPACE, TAB, ZERO } from '../core/char-codes.ts';
 import { isLoopbackHost } from '../core/hosts.ts';
 import type { UpstreamFetch, UpstreamInit } from './http.ts';
 import { openWire, type Wire, type WireEvents } from './loopback-wire.ts';
@@ -390,9 +391,6 @@ interface ParsedHead {
  */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
-const SPACE = 0x20;
-const TAB = 0x09;
-const ZERO = 0x30;
 const UPPER_A = 0x41;
 const UPPER_Z = 0x5a;
 const CASE_BIT = 0x20;
