@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamFetch, UpstreamInit } from '../../src/providers/http.ts';
+import type { UpstreamFetch } from '../../src/providers/http.ts';
 import { apiKeyAdapter, type UpstreamCall } from '../../src/providers/upstream.ts';
-
-/** The fetch an adapter is handed: it records what it is asked (the upstream is not the subject here). */
-function recordingFetch(): { fetch: UpstreamFetch; calls: Array<{ url: string; init: UpstreamInit }> } {
-  const calls: Array<{ url: string; init: UpstreamInit }> = [];
-  return {
-    calls,
-    fetch: async (url, init) => {
-      calls.push({ url, init });
-      return new Response('{}', { headers: { 'content-type': 'application/json' } });
-    },
-  };
-}
+import { recordingFetch } from '../support/recording-fetch.ts';
 
 function call(fetch: UpstreamFetch, model: string, stream: boolean, secret?: string): UpstreamCall {
   return { model, stream, body: '{}', fetch, signal: new AbortController().signal, credential: secret === undefined ? undefined : { secret, extra: {} } };
@@ -20,7 +9,7 @@ function call(fetch: UpstreamFetch, model: string, stream: boolean, secret?: str
 
 describe('API-key adapter', () => {
   it('sends one frozen target per key, model and mode, the same objects every time', async () => {
-    const { fetch, calls } = recordingFetch();
+    const { fetch, calls } = recordingFetch('{}');
     const adapter = apiKeyAdapter('gemini', 'http://127.0.0.1:9/v1beta');
     await adapter.send(call(fetch, 'gemini-2.5-pro', false, 'key-a'));
     await adapter.send(call(fetch, 'gemini-2.5-pro', false, 'key-a'));
@@ -44,7 +33,7 @@ describe('API-key adapter', () => {
   });
 
   it('answers every model right past the memo\'s bound (256 models), which it then starts over', async () => {
-    const { fetch, calls } = recordingFetch();
+    const { fetch, calls } = recordingFetch('{}');
     const adapter = apiKeyAdapter('gemini', 'http://127.0.0.1:9/v1beta');
     for (let i = 0; i < 600; i++) await adapter.send(call(fetch, `model-${i % 300}`, false, 'key'));
     expect(calls.map((sent) => sent.url)).toEqual(

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { UpstreamFetch, UpstreamInit } from '../../src/providers/http.ts';
 import { createLoopbackFetch } from '../../src/providers/loopback-http.ts';
 import { cleanupAfterEach } from '../support/cleanups.ts';
+import { recordingFetch } from '../support/recording-fetch.ts';
 import { unusedPort } from '../support/ports.ts';
 
 const onCleanup = cleanupAfterEach();
@@ -62,16 +63,9 @@ function ok(body = ANSWER, extra = ''): string {
   return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
 }
 
-/** What the runtime's fetch would be asked: the client under test hands these on. */
-function recordingFallback(): { fetch: UpstreamFetch; calls: Array<{ url: string; init: UpstreamInit }> } {
-  const calls: Array<{ url: string; init: UpstreamInit }> = [];
-  return {
-    calls,
-    fetch: async (url, init) => {
-      calls.push({ url, init });
-      return new Response('from the fallback', { status: 200 });
-    },
-  };
+/** The runtime's fetch, which the client under test hands what it leaves alone. */
+function recordingFallback() {
+  return recordingFetch('from the fallback');
 }
 
 function post(fetch: UpstreamFetch, url: string, init: Partial<UpstreamInit> = {}): Promise<Response> {
