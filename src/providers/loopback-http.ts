@@ -419,16 +419,14 @@ function parseHead(text: string): ParsedHead | undefined {
     location: undefined,
   };
   let connection = '';
-  for (let start = lineEnd + 2; start < text.length; ) {
-    let end = text.indexOf('\r\n', start);
+  for (let start = lineEnd + 2, end = 0; start < text.length; start = end + 2) {
+    end = text.indexOf('\r\n', start);
     if (end < 0) end = text.length;
     const colon = text.indexOf(':', start);
     if (colon <= start || colon > end) return undefined;
-    // Names are matched in place, in any case: Headers lowercases the ones kept.
+    // Names are matched in place, in any case, and only the kept ones copied: Headers lowercases them.
     const known = knownName(text, start, colon);
     const value = trimmed(text, colon + 1, end);
-    const name = text.slice(start, colon);
-    start = end + 2;
     if (known === 'content-length') {
       const length = decimal(value);
       if (length < 0 || (head.contentLength !== undefined && head.contentLength !== length)) return undefined;
@@ -439,7 +437,7 @@ function parseHead(text: string): ParsedHead | undefined {
       else if (known === 'connection') connection = value.toLowerCase();
       continue;
     }
-    head.headers.push([name, value]);
+    head.headers.push([text.slice(start, colon), value]);
   }
   const http10 = text.charCodeAt(7) === ZERO;
   head.keepAlive = http10 ? connection.includes('keep-alive') : !connection.includes('close');
