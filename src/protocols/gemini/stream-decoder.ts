@@ -8,7 +8,7 @@ import { proxyErrorFromGoogle } from './errors.ts';
 import { finishReasonFromGemini } from './map-finish-reason.ts';
 import { applyPartialArg } from './partial-args.ts';
 import type { GeminiCandidate, GeminiFunctionCall, GeminiUsageMetadata, GenerateContentResponse } from './types.ts';
-import { tokenUsageFromGemini } from './usage.ts';
+import { countedUsage } from './usage.ts';
 
 interface ChoiceState {
   nextBlock: number;
@@ -209,9 +209,8 @@ export class GeminiStreamDecoder implements StreamDecoder {
 
   /** Usage is cumulative in every chunk; Vertex's first chunks carry none (only trafficType). */
   private decodeUsage(metadata: GeminiUsageMetadata, events: StreamEvent[]): void {
-    if (metadata.promptTokenCount === undefined && metadata.totalTokenCount === undefined) return;
-    const usage = tokenUsageFromGemini(metadata);
-    if (sameUsage(this.lastUsage, usage)) return;
+    const usage = countedUsage(metadata);
+    if (!usage || sameUsage(this.lastUsage, usage)) return;
     this.lastUsage = usage;
     events.push({ type: 'usage', usage });
   }

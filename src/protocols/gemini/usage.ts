@@ -2,10 +2,14 @@ import { isRecord } from '../../core/json.ts';
 import type { TokenUsage } from '../../core/usage.ts';
 import type { GeminiUsageMetadata } from './types.ts';
 
-/** The usage of a generateContent answer, when its metadata counts anything (as the stream decoder reads it). */
+/** The usage of a generateContent answer, when its metadata counts anything. */
 export function usageOfGenerateContent(body: unknown): TokenUsage | undefined {
-  const metadata = isRecord(body) && isRecord(body.usageMetadata) ? (body.usageMetadata as GeminiUsageMetadata) : undefined;
-  if (metadata?.promptTokenCount === undefined && metadata?.totalTokenCount === undefined) return undefined;
+  return isRecord(body) && isRecord(body.usageMetadata) ? countedUsage(body.usageMetadata as GeminiUsageMetadata) : undefined;
+}
+
+/** The usage metadata counts, or undefined when it counts nothing (Vertex's first stream chunks carry only trafficType). */
+export function countedUsage(metadata: GeminiUsageMetadata): TokenUsage | undefined {
+  if (metadata.promptTokenCount === undefined && metadata.totalTokenCount === undefined) return undefined;
   return tokenUsageFromGemini(metadata);
 }
 
@@ -13,7 +17,7 @@ export function usageOfGenerateContent(body: unknown): TokenUsage | undefined {
  * Gemini counts thoughts apart from the candidates and tool-use prompt tokens apart from
  * the prompt (total = prompt + toolUsePrompt + candidates + thoughts): add them back.
  */
-export function tokenUsageFromGemini(usage: GeminiUsageMetadata): TokenUsage {
+function tokenUsageFromGemini(usage: GeminiUsageMetadata): TokenUsage {
   const thoughts = usage.thoughtsTokenCount ?? 0;
   return {
     input: (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0),
